@@ -1,0 +1,1 @@
+//! Transmission and broadcast rates estimated from adoption data, and forecasts.

@@ -1,0 +1,1 @@
+//! Activist selection: influence maximization with quotas, exclusions and fixed seeds.

@@ -1,0 +1,1 @@
+//! HTTP: server-rendered pages and the JSON API. (Filled by the web platform issue.)
