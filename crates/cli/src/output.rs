@@ -3,7 +3,6 @@
 //! aligned for reading. Write errors come back as `io::Error`, so `main` can tell a closed
 //! pipe from a real failure.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -36,41 +35,74 @@ pub enum Format {
 
 impl OutputArgs {
     /// The destination, buffered; call [`Sink::finish`] to flush it and see the error.
+    /// An `--out` file is written beside its final path and renamed into place by
+    /// [`Sink::finish`], so a failed run never leaves a half-written or empty file.
     ///
     /// # Errors
-    /// The `--out` file cannot be created.
+    /// The `--out` file's folder is not writable.
     pub fn sink(&self) -> anyhow::Result<Sink> {
-        let inner: Box<dyn Write> = match &self.out {
-            Some(path) => Box::new(
-                File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-            ),
-            None => Box::new(io::stdout().lock()),
+        let target = match &self.out {
+            Some(path) => {
+                let folder = match path.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent,
+                    _ => std::path::Path::new("."),
+                };
+                let file = tempfile::NamedTempFile::new_in(folder)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                Target::File {
+                    writer: BufWriter::new(file),
+                    path: path.clone(),
+                }
+            }
+            None => Target::Stdout(BufWriter::new(io::stdout().lock())),
         };
-        Ok(Sink {
-            writer: BufWriter::new(inner),
-        })
+        Ok(Sink { target })
     }
 }
 
 /// A buffered destination for one command's output.
 pub struct Sink {
-    writer: BufWriter<Box<dyn Write>>,
+    target: Target,
+}
+
+enum Target {
+    Stdout(BufWriter<io::StdoutLock<'static>>),
+    File {
+        writer: BufWriter<tempfile::NamedTempFile>,
+        path: PathBuf,
+    },
 }
 
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.writer.write(buf)
+        match &mut self.target {
+            Target::Stdout(writer) => writer.write(buf),
+            Target::File { writer, .. } => writer.write(buf),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.writer.flush()
+        match &mut self.target {
+            Target::Stdout(writer) => writer.flush(),
+            Target::File { writer, .. } => writer.flush(),
+        }
     }
 }
 
 impl Sink {
-    /// Flushes, so that a failed last write is reported rather than lost on drop.
-    pub fn finish(mut self) -> io::Result<()> {
-        self.writer.flush()
+    /// Flushes, so that a failed last write is reported rather than lost on drop, and moves
+    /// an `--out` file into place.
+    pub fn finish(self) -> io::Result<()> {
+        match self.target {
+            Target::Stdout(mut writer) => writer.flush(),
+            Target::File { writer, path } => {
+                let file = writer
+                    .into_inner()
+                    .map_err(io::IntoInnerError::into_error)?;
+                file.persist(&path).map_err(|e| e.error)?;
+                Ok(())
+            }
+        }
     }
 }
 

@@ -152,3 +152,29 @@ fn unwritable_output_is_a_failure_naming_the_path() {
         .stderr(predicate::str::contains("no_such_dir/out.json"));
     assert_one_line_error(&stderr(&assert));
 }
+
+#[test]
+fn failed_run_leaves_no_out_file() {
+    let dir = TestDir::new();
+    dir.write("people.csv", PEOPLE);
+    dir.write(
+        "ties.csv",
+        "source,target,layer,weight\na,b,advice,1\nb,c,advice,heavy\n",
+    );
+    dir.run(&[
+        "analyze",
+        "--people",
+        "people.csv",
+        "--ties",
+        "ties.csv",
+        "--format",
+        "json",
+        "--out",
+        "report.json",
+    ])
+    .code(2);
+    assert!(
+        !dir.path().join("report.json").exists(),
+        "a failed run must not leave a half-written or empty output file"
+    );
+}
