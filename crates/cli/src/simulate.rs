@@ -115,7 +115,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = DirectionArg::Forward, help_heading = "Model")]
     direction: DirectionArg,
 
-    /// Steps to simulate after the start [default: until no one else can adopt].
+    /// Steps to simulate after the start [default: until no one else can adopt; needed
+    /// with --broadcast and --model persistent].
     #[arg(long, value_name = "N", help_heading = "Model")]
     steps: Option<u32>,
 
@@ -192,6 +193,12 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     if args.broadcast > 0.0 && args.steps.is_none() {
         return Err(BadInput(
             "--broadcast needs --steps: with broadcast everyone adopts in the end".into(),
+        )
+        .into());
+    }
+    if args.model == ModelArg::Persistent && args.steps.is_none() {
+        return Err(BadInput(
+            "--model persistent needs --steps: in the end everyone reachable adopts".into(),
         )
         .into());
     }

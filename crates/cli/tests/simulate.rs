@@ -205,9 +205,12 @@ fn bad_adoptions_are_bad_input_with_file_and_line() {
 }
 
 #[test]
-fn broadcast_without_steps_and_bad_probabilities_are_usage_errors() {
+fn missing_steps_and_bad_probabilities_are_usage_errors() {
     let dir = TestDir::new();
     dir.run(&args(&dir, &["--seeds", "a", "--broadcast", "0.1"]))
+        .code(2)
+        .stderr(predicate::str::contains("--steps"));
+    dir.run(&args(&dir, &["--seeds", "a", "--model", "persistent"]))
         .code(2)
         .stderr(predicate::str::contains("--steps"));
     dir.run(&args(&dir, &["--seeds", "a", "--p", "1.5"]))

@@ -78,7 +78,8 @@ pub enum Model {
     IndependentCascade(EdgeProbability),
     /// The persistent (SI) form: every adopter tries again at every step, each tie
     /// transmitting with its probability per step. This is the model whose per-step personal
-    /// probability the calibration module estimates from adoption data.
+    /// probability the calibration module estimates from adoption data. Needs
+    /// [`Diffusion::max_steps`]: in the end everyone reachable adopts.
     Persistent(EdgeProbability),
     /// Linear Threshold (Kempe, Kleinberg & Tardos 2003): incoming tie weights are normalised
     /// to sum to 1 per person, each person draws a threshold uniform on (0, 1] per run, and
@@ -137,7 +138,8 @@ pub struct Diffusion {
     /// [`Diffusion::max_steps`], since everyone adopts in the end.
     pub broadcast: f64,
     /// How many steps to simulate after the start step; `None` runs until no one else can
-    /// adopt.
+    /// adopt (not allowed with broadcast or the persistent model, which never stop short of
+    /// everyone they can reach).
     pub max_steps: Option<u32>,
 }
 
@@ -160,7 +162,8 @@ impl Diffusion {
     /// # Errors
     /// [`Error::InvalidParameter`] for a probability outside [0, 1], a threshold k = 0 or a
     /// fraction outside (0, 1], a non-finite tie weight (where weights are used), a negative
-    /// weight for linear threshold, or broadcast without a step limit.
+    /// weight for linear threshold, broadcast or the persistent model without a step limit,
+    /// or a step limit above 10,000,000.
     ///
     /// # Complexity
     /// O(n + m).

@@ -13,6 +13,10 @@ const BLOCK_RUNS: usize = 64;
 /// Adoption steps above this are refused: a curve has one point per step.
 const MAX_STEP: u32 = 10_000_000;
 
+/// Batch summaries keep every run's curve until the percentiles are taken: at most this
+/// many (run, step) cells (1 GiB).
+const MAX_CURVE_CELLS: usize = 1 << 28;
+
 /// A [`Diffusion`] checked and compiled for one graph, ready for many simulations: tie
 /// probabilities, normalised weights and thresholds are computed once, in O(n + m).
 ///
@@ -35,6 +39,13 @@ impl<'g> Simulator<'g> {
             return Err(invalid(
                 "max_steps",
                 "broadcast above 0 needs a step limit: everyone adopts in the end".into(),
+            ));
+        }
+        if matches!(diffusion.model, Model::Persistent(_)) && diffusion.max_steps.is_none() {
+            return Err(invalid(
+                "max_steps",
+                "the persistent model needs a step limit: everyone reachable adopts in the end"
+                    .into(),
             ));
         }
         if diffusion.max_steps.is_some_and(|s| s > MAX_STEP) {
@@ -156,7 +167,8 @@ impl<'g> Simulator<'g> {
     /// run.
     ///
     /// # Errors
-    /// As [`Simulator::final_sizes`].
+    /// As [`Simulator::final_sizes`], and when the curves of all runs would exceed 2^28
+    /// (run, step) cells.
     ///
     /// # Complexity
     /// The runs, plus O(runs × steps × log runs) for the bands; memory O(runs × steps).
@@ -202,16 +214,28 @@ impl<'g> Simulator<'g> {
         check_runs(monte_carlo)?;
         let labels = units.unwrap_or(&[]);
         let n_units = units.map(|u| u.iter().max().map_or(0, |&m| m as usize + 1));
+        let fixed_points = self
+            .compiled
+            .max_steps
+            .map(|max| prepared.start_step as usize + max as usize + 1);
+        if let Some(points) = fixed_points
+            && points.saturating_mul(monte_carlo.runs) > MAX_CURVE_CELLS
+        {
+            return Err(invalid(
+                "max_steps",
+                format!(
+                    "{points} steps × {} runs of curves is too large; use fewer steps or \
+                     runs, or final sizes only",
+                    monte_carlo.runs
+                ),
+            ));
+        }
         let blocks = self.run_blocks(
             &prepared,
             monte_carlo,
             || BlockSummary::new(n_units),
             |block, scratch| block.add_run(scratch, labels),
         );
-        let fixed_points = self
-            .compiled
-            .max_steps
-            .map(|max| prepared.start_step as usize + max as usize + 1);
         Ok(summary::finish(
             blocks,
             self.compiled.n_nodes,

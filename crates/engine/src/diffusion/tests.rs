@@ -243,6 +243,7 @@ fn persistent_ties_transmit_after_a_geometric_wait() {
     let pair = Graph::directed(2, [(0, 1, 1.0)]);
     let sim = Diffusion {
         model: Model::Persistent(EdgeProbability::Uniform(p)),
+        max_steps: Some(1000),
         ..Diffusion::default()
     }
     .simulator(&pair)
@@ -271,6 +272,7 @@ fn already_adopted_people_keep_their_steps() {
         ic(1.0),
         Diffusion {
             model: Model::Persistent(EdgeProbability::Uniform(1.0)),
+            max_steps: Some(50),
             ..Diffusion::default()
         },
         Diffusion {
@@ -330,6 +332,10 @@ fn bad_parameters_are_errors_not_panics() {
             ..ic(0.1)
         },
         Diffusion {
+            model: Model::Persistent(EdgeProbability::Uniform(0.1)),
+            ..Diffusion::default()
+        },
+        Diffusion {
             model: Model::Complex(Threshold::Count(0)),
             ..Diffusion::default()
         },
@@ -358,6 +364,16 @@ fn bad_parameters_are_errors_not_panics() {
         sim.simulate_by_unit(&Start::seeds(&[0]), &mc(1, 0), &[0])
             .is_err()
     );
+    let long = Diffusion {
+        max_steps: Some(10_000_000),
+        ..ic(0.5)
+    };
+    let err = long
+        .simulator(&g)
+        .unwrap()
+        .simulate(&Start::seeds(&[0]), &mc(1000, 0))
+        .unwrap_err();
+    assert!(err.to_string().contains("too large"), "{err}");
 }
 
 #[test]
@@ -407,18 +423,18 @@ fn arb_diffusion() -> impl Strategy<Value = Diffusion> {
         any::<bool>(),
     )
         .prop_map(|(model, broadcast, max_steps, reverse)| Diffusion {
-            model,
             direction: if reverse {
                 Direction::Reverse
             } else {
                 Direction::Forward
             },
             broadcast,
-            max_steps: if broadcast > 0.0 {
+            max_steps: if broadcast > 0.0 || matches!(model, Model::Persistent(_)) {
                 Some(max_steps.unwrap_or(6))
             } else {
                 max_steps
             },
+            model,
         })
 }
 
