@@ -479,6 +479,25 @@ proptest! {
     }
 
     #[test]
+    fn final_sizes_do_not_depend_on_the_number_of_threads(
+        graph in arb_graph(),
+        diffusion in arb_diffusion(),
+        seed in any::<u64>(),
+    ) {
+        let sim = diffusion.simulator(&graph).unwrap();
+        // 300 runs: several blocks, so threads really share the work.
+        let sizes = |threads: usize| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| sim.final_sizes(&Start::seeds(&[0]), &mc(300, seed)).unwrap())
+        };
+        let one = sizes(1);
+        prop_assert_eq!(&one, &sizes(3));
+    }
+
+    #[test]
     fn unit_curves_add_up_to_the_overall_curve(
         graph in arb_graph(),
         diffusion in arb_diffusion(),
@@ -546,4 +565,61 @@ fn batches_are_bit_identical_for_any_number_of_threads() {
         assert_eq!(one, compute(2));
         assert_eq!(one, compute(16));
     }
+}
+
+/// The email-Eu-core network (fixture), self-ties and repeated ties dropped, as cynetdiff
+/// sees it.
+fn email_eu_core() -> Graph {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/email_eu_core/ties.csv"
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    let edges: std::collections::BTreeSet<(u32, u32)> = text
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let mut fields = line.split(',');
+            let mut id = || fields.next().unwrap().parse::<u32>().unwrap();
+            (id(), id())
+        })
+        .filter(|(s, t)| s != t)
+        .collect();
+    Graph::directed(1005, edges.into_iter().map(|(s, t)| (s, t, 1.0)))
+}
+
+/// Asserts that two estimates agree within 3.29 standard errors of their difference.
+fn assert_agrees(spread: &Spread, reference: f64, reference_se: f64) {
+    let se = (spread.ci_high - spread.mean) / 1.959_963_984_540_054;
+    let tolerance = 3.29 * (se * se + reference_se * reference_se).sqrt();
+    assert!(
+        (spread.mean - reference).abs() <= tolerance,
+        "mean {} vs reference {reference} (tolerance {tolerance})",
+        spread.mean
+    );
+}
+
+#[test]
+fn spreads_on_email_eu_core_agree_with_cynetdiff() {
+    // cynetdiff 0.1.18 on the same graph and seeds (networkx DiGraph, self-loops dropped):
+    // IC p = 0.03, 1,000,000 runs: 274.992 (standard error 0.036); LT with influence
+    // 1 / in-degree, 200,000 runs: 207.558 (standard error 0.467).
+    let g = email_eu_core();
+    let seeds = [0, 5, 17, 100, 400];
+    let spread = ic(0.03)
+        .simulator(&g)
+        .unwrap()
+        .expected_spread(&seeds, &mc(20_000, 21))
+        .unwrap();
+    assert_agrees(&spread, 274.992, 0.036);
+    let lt = Diffusion {
+        model: Model::LinearThreshold,
+        ..Diffusion::default()
+    };
+    let spread = lt
+        .simulator(&g)
+        .unwrap()
+        .expected_spread(&seeds, &mc(20_000, 22))
+        .unwrap();
+    assert_agrees(&spread, 207.558, 0.467);
 }
