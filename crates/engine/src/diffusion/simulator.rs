@@ -123,10 +123,16 @@ impl<'g> Simulator<'g> {
     pub fn final_sizes(&self, start: &Start, monte_carlo: &MonteCarlo) -> Result<Vec<u32>, Error> {
         let start = self.prepare(start)?;
         check_runs(monte_carlo)?;
-        let blocks = self.run_blocks(&start, monte_carlo, Vec::new, |sizes, scratch| {
-            sizes.push(scratch.order.len() as u32)
-        });
-        Ok(blocks.concat())
+        Ok(self.run_blocks(
+            &start,
+            monte_carlo,
+            Vec::new,
+            |sizes, scratch| sizes.push(scratch.order.len() as u32),
+            |mut sizes, later| {
+                sizes.extend_from_slice(&later);
+                sizes
+            },
+        ))
     }
 
     /// The expected number of adopters (seeds included) when `seeds` adopt at step 0: the
@@ -230,14 +236,15 @@ impl<'g> Simulator<'g> {
                 ),
             ));
         }
-        let blocks = self.run_blocks(
+        let all = self.run_blocks(
             &prepared,
             monte_carlo,
             || BlockSummary::new(n_units),
             |block, scratch| block.add_run(scratch, labels),
+            BlockSummary::merge,
         );
         Ok(summary::finish(
-            blocks,
+            all,
             self.compiled.n_nodes,
             labels,
             fixed_points,
@@ -245,14 +252,18 @@ impl<'g> Simulator<'g> {
     }
 
     /// Runs the batch in blocks of [`BLOCK_RUNS`] on the current rayon pool; each block
-    /// folds its runs, in order, into a fresh `T`; the blocks come back in order.
+    /// folds its runs, in order, into a fresh `T`, and neighbouring blocks are merged as they
+    /// finish (`merge(earlier, later)`, which must be associative with `new()` as identity),
+    /// so memory holds a few partial results, not one per block. Rayon keeps the sequence
+    /// order when it reduces, so the result is that of a sequential fold.
     fn run_blocks<T: Send>(
         &self,
         start: &PreparedStart,
         monte_carlo: &MonteCarlo,
-        new: impl Fn() -> T + Sync,
+        new: impl Fn() -> T + Sync + Send,
         add: impl Fn(&mut T, &Scratch) + Sync,
-    ) -> Vec<T> {
+        merge: impl Fn(T, T) -> T + Sync + Send,
+    ) -> T {
         let runs = monte_carlo.runs;
         let n_blocks = runs.div_ceil(BLOCK_RUNS);
         let n_nodes = self.compiled.n_nodes;
@@ -271,7 +282,7 @@ impl<'g> Simulator<'g> {
                     acc
                 },
             )
-            .collect()
+            .reduce(&new, merge)
     }
 
     /// Checks a start against the graph and lays it out for the runs.

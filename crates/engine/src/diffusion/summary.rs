@@ -190,6 +190,22 @@ impl BlockSummary {
         }
     }
 
+    /// Appends `later`, whose runs come after this one's: final sizes and curves keep run
+    /// order, unit sums add up (exactly, as integers).
+    pub(crate) fn merge(mut self, later: BlockSummary) -> BlockSummary {
+        self.final_sizes.extend_from_slice(&later.final_sizes);
+        let offset = self.curves.len();
+        self.curves.extend_from_slice(&later.curves);
+        self.ends.extend(later.ends.iter().map(|&end| end + offset));
+        if let (Some(mine), Some(theirs)) = (&mut self.units, &later.units) {
+            add_into(&mut mine.sum, &theirs.sum);
+            add_into(&mut mine.sum_sq, &theirs.sum_sq);
+            add_into(&mut mine.tail_sum, &theirs.tail_sum);
+            add_into(&mut mine.tail_sq, &theirs.tail_sq);
+        }
+        self
+    }
+
     /// Adds the run just finished in `scratch`.
     pub(crate) fn add_run(&mut self, scratch: &Scratch, labels: &[u32]) {
         self.final_sizes.push(scratch.order.len() as u32);
@@ -230,60 +246,54 @@ impl BlockSummary {
     }
 }
 
-/// Combines the blocks, in run order, into a [`Batch`] with `n_points` curve points.
+/// `total[i] += part[i]`, growing `total` to `part`'s length.
+fn add_into<T: Copy + Default + std::ops::AddAssign>(total: &mut Vec<T>, part: &[T]) {
+    if total.len() < part.len() {
+        total.resize(part.len(), T::default());
+    }
+    for (t, &p) in total.iter_mut().zip(part) {
+        *t += p;
+    }
+}
+
+/// The [`Batch`] of all runs, merged in run order; with `fixed_points`, the curves have at
+/// least that many points.
 pub(crate) fn finish(
-    blocks: Vec<BlockSummary>,
+    all: BlockSummary,
     n_people: usize,
     labels: &[u32],
     fixed_points: Option<usize>,
 ) -> Batch {
-    let final_sizes: Vec<u32> = blocks
-        .iter()
-        .flat_map(|b| b.final_sizes.iter().copied())
-        .collect();
-    let n_runs = final_sizes.len();
-    let longest = blocks
-        .iter()
-        .flat_map(|b| {
-            let mut begin = 0;
-            b.ends.iter().map(move |&end| {
-                let len = end - begin;
-                begin = end;
-                len
-            })
-        })
-        .max()
-        .unwrap_or(0);
+    let n_runs = all.final_sizes.len();
+    let longest = run_curves(&all).map(<[u32]>::len).max().unwrap_or(0);
     let n_points = fixed_points.unwrap_or(longest).max(longest);
-    let curve = overall_curve(&blocks, n_people, n_runs, n_points);
-    let unit_curves = unit_curves(&blocks, labels, n_runs, n_points);
+    let curve = overall_curve(&all, n_people, n_runs, n_points);
+    let unit_curves = unit_curves(&all, labels, n_runs, n_points);
     Batch {
-        spread: Spread::from_sizes(&final_sizes),
-        final_sizes,
+        spread: Spread::from_sizes(&all.final_sizes),
+        final_sizes: all.final_sizes,
         curve,
         unit_curves,
     }
 }
 
-fn overall_curve(
-    blocks: &[BlockSummary],
-    n_people: usize,
-    n_runs: usize,
-    n_points: usize,
-) -> Curve {
+/// Each run's cumulative curve, in run order.
+fn run_curves(all: &BlockSummary) -> impl Iterator<Item = &[u32]> {
+    let mut begin = 0;
+    all.ends.iter().map(move |&end| {
+        let run_curve = &all.curves[begin..end];
+        begin = end;
+        run_curve
+    })
+}
+
+fn overall_curve(all: &BlockSummary, n_people: usize, n_runs: usize, n_points: usize) -> Curve {
     // values[step * n_runs + run]: each run's cumulative count, carried past its end.
     let mut values = vec![0u32; n_points * n_runs];
-    let mut run = 0;
-    for block in blocks {
-        let mut begin = 0;
-        for &end in &block.ends {
-            let run_curve = &block.curves[begin..end];
-            begin = end;
-            let last = run_curve.last().copied().unwrap_or(0);
-            for step in 0..n_points {
-                values[step * n_runs + run] = run_curve.get(step).copied().unwrap_or(last);
-            }
-            run += 1;
+    for (run, run_curve) in run_curves(all).enumerate() {
+        let last = run_curve.last().copied().unwrap_or(0);
+        for step in 0..n_points {
+            values[step * n_runs + run] = run_curve.get(step).copied().unwrap_or(last);
         }
     }
     let per_person = |x: f64| {
@@ -327,38 +337,27 @@ fn percentile(sorted: &[u32], q: f64) -> f64 {
 }
 
 fn unit_curves(
-    blocks: &[BlockSummary],
+    all: &BlockSummary,
     labels: &[u32],
     n_runs: usize,
     n_points: usize,
 ) -> Vec<UnitCurve> {
-    let Some(n_units) = blocks
-        .first()
-        .and_then(|b| b.units.as_ref())
-        .map(|u| u.labels_n_units)
-    else {
+    let Some(units) = &all.units else {
         return Vec::new();
     };
+    let n_units = units.labels_n_units;
     let mut n_members = vec![0usize; n_units];
     for &label in labels {
         n_members[label as usize] += 1;
     }
-    // Totals over blocks, then tails carried forward step by step.
+    // Sums within runs, plus the tails of runs that ended, carried forward step by step.
     let cells = (n_points + 1) * n_units;
     let (mut sum, mut sum_sq) = (vec![0u64; cells], vec![0u128; cells]);
     let (mut tail_sum, mut tail_sq) = (vec![0u64; cells], vec![0u128; cells]);
-    for units in blocks.iter().filter_map(|b| b.units.as_ref()) {
-        for (total, part) in [(&mut sum, &units.sum), (&mut tail_sum, &units.tail_sum)] {
-            for (t, &p) in total.iter_mut().zip(part) {
-                *t += p;
-            }
-        }
-        for (total, part) in [(&mut sum_sq, &units.sum_sq), (&mut tail_sq, &units.tail_sq)] {
-            for (t, &p) in total.iter_mut().zip(part) {
-                *t += p;
-            }
-        }
-    }
+    add_into(&mut sum, &units.sum);
+    add_into(&mut sum_sq, &units.sum_sq);
+    add_into(&mut tail_sum, &units.tail_sum);
+    add_into(&mut tail_sq, &units.tail_sq);
     let mut carried_sum = vec![0u64; n_units];
     let mut carried_sq = vec![0u128; n_units];
     let mut curves: Vec<UnitCurve> = (0..n_units)
