@@ -9,6 +9,7 @@ mod analyze;
 mod input;
 mod output;
 mod progress;
+mod simulate;
 
 use std::fmt;
 use std::io;
@@ -40,6 +41,8 @@ struct Cli {
 enum Command {
     /// Measure a network: who is central, brokers, communities, ties between units.
     Analyze(analyze::Args),
+    /// Simulate how a behaviour spreads: expected adopters, adoption curves, per unit.
+    Simulate(simulate::Args),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -77,6 +80,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
     }
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
     }
 }
 

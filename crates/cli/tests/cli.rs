@@ -4,4 +4,5 @@
 mod analyze;
 mod bad_input;
 mod help;
+mod simulate;
 mod util;

@@ -18,6 +18,17 @@ fn analyze_help_shows_examples_and_output_formats() {
 }
 
 #[test]
+fn simulate_help_shows_examples_and_output_formats() {
+    let dir = TestDir::new();
+    dir.run(&["simulate", "--help"]).success().stdout(
+        predicate::str::contains("Examples:")
+            .and(predicate::str::contains("groundswell simulate --people"))
+            .and(predicate::str::contains("--direction"))
+            .and(predicate::str::contains("--broadcast")),
+    );
+}
+
+#[test]
 fn top_level_help_lists_analyze() {
     let dir = TestDir::new();
     dir.run(&["--help"])
