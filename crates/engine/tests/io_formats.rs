@@ -3,6 +3,7 @@
 //! error naming the line and the reason (`io_formats/bad_input.rs`).
 
 mod bad_input;
+mod fuzz_regressions;
 
 use std::collections::BTreeSet;
 use std::path::Path;

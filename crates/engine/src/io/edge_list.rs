@@ -1,5 +1,6 @@
 //! Plain edge lists: `source target [weight]` per line, separated by whitespace and/or
-//! commas; `#` and `%` start comment lines. Every tie is in the default layer.
+//! commas; `#` and `%` start comment lines (after any separators). Every tie is in the
+//! default layer.
 
 use super::intern::Builder;
 use super::{Location, ParseError, parse_weight};
@@ -12,7 +13,8 @@ pub(super) fn read(text: &str, mut builder: Builder<'_>) -> Result<Network, Pars
     for (line_idx, line) in text.split('\n').enumerate() {
         let line_no = line_idx as u64 + 1;
         let at = || Location::Line(line_no);
-        let line = line.trim_matches(|c: char| c.is_ascii_whitespace());
+        // Separators around a line do not count: `,# x` is a comment too.
+        let line = line.trim_matches(|c: char| c == ',' || c.is_ascii_whitespace());
         if line.is_empty() || line.starts_with('#') || line.starts_with('%') {
             continue;
         }

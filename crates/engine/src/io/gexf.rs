@@ -56,7 +56,12 @@ fn read_graph(
     element: &Element<'_>,
     builder: &mut Builder<'_>,
 ) -> Result<Graph, ParseError> {
-    let default_both_ways = both_ways(xml, element, "defaultedgetype")?.unwrap_or(true);
+    // Gephi writes `mixed` when edges carry their own `type`; others default to directed.
+    let default_both_ways = if xml.attr(element, "defaultedgetype")?.as_deref() == Some("mixed") {
+        false
+    } else {
+        both_ways(xml, element, "defaultedgetype")?.unwrap_or(true)
+    };
     let mut node_attributes = Attributes::default();
     let mut edge_attributes = Attributes::default();
     let mut declared = Declared::default();

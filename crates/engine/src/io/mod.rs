@@ -27,8 +27,9 @@
 //! - **GEXF** 1.1–1.3: node `label` becomes the `name` attribute and `attvalues` attributes
 //!   named by their `title`; an edge's `weight` (XML attribute, else an attvalue titled
 //!   `weight`) and layer (attvalue titled `layer`, else the `kind` XML attribute);
-//!   `defaultedgetype` (undirected when absent) and per-edge `type` honoured, `mutual` and
-//!   `undirected` edges becoming ties both ways.
+//!   `defaultedgetype` (undirected when absent, as the GEXF schema says; Gephi's `mixed`
+//!   meaning directed unless an edge says otherwise) and per-edge `type` honoured, `mutual`
+//!   and `undirected` edges becoming ties both ways. Dynamic spells and `viz` are ignored.
 //!
 //! In every format ids must not be empty, weights must be finite and non-negative, and an
 //! empty attribute value means "no attribute". XML files must be UTF-8; XML ids, names and
@@ -302,7 +303,7 @@ fn utf8<'a>(data: &'a [u8], path: &Path, xml: bool) -> Result<&'a str, ParseErro
             format!("invalid UTF-8 (byte {:#04x})", data[byte]),
         )
     })?;
-    if text.trim().is_empty() {
+    if text.trim_ascii().is_empty() {
         return Err(ParseError::new(
             path,
             Location::Line(1),

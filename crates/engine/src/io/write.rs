@@ -90,6 +90,12 @@ pub fn write_ties_csv(network: &Network, out: impl Write) -> io::Result<()> {
 pub fn write_edge_list(network: &Network, mut out: impl Write) -> io::Result<()> {
     let weighted = network.ties().iter().any(|tie| tie.weight != 1.0);
     let mut line = String::new();
+    // A byte-order mark is stripped when read: keep an id's own U+FEFF at the start.
+    if let Some(tie) = network.ties().first()
+        && network.id(tie.source).starts_with('\u{feff}')
+    {
+        line.push('\u{feff}');
+    }
     for tie in network.ties() {
         let source = network.id(tie.source);
         let target = network.id(tie.target);
@@ -105,7 +111,6 @@ pub fn write_edge_list(network: &Network, mut out: impl Write) -> io::Result<()>
                 "id `{source}` would start a comment line in an edge list"
             )));
         }
-        line.clear();
         line.push_str(source);
         line.push(' ');
         line.push_str(target);
@@ -115,6 +120,7 @@ pub fn write_edge_list(network: &Network, mut out: impl Write) -> io::Result<()>
         }
         line.push('\n');
         out.write_all(line.as_bytes())?;
+        line.clear();
     }
     out.flush()
 }

@@ -16,6 +16,7 @@ use super::{Location, ParseError, position};
 use crate::NodeIdx;
 
 /// An element as met: its local name, start tag and where it starts.
+#[derive(Debug)]
 pub(super) struct Element<'a> {
     pub(super) name: String,
     start: BytesStart<'a>,
@@ -103,6 +104,9 @@ impl<'a> Xml<'a> {
                     self.eof()?;
                     return Ok(None);
                 }
+                Event::Text(text) if self.open.is_empty() && !text.trim().is_empty() => {
+                    return Err(self.error_at(byte, "text outside the root element"));
+                }
                 _ => {}
             }
         }
@@ -135,12 +139,16 @@ impl<'a> Xml<'a> {
     }
 
     /// Skips an element's content.
+    /// Iterative, so deeply nested input cannot overflow the stack.
     pub(super) fn skip(&mut self, element: &Element<'_>) -> Result<(), ParseError> {
         if element.empty {
             return Ok(());
         }
-        while let Some(child) = self.child()? {
-            self.skip(&child)?;
+        // `element` is the innermost open element; read until it closes.
+        let depth = self.open.len().saturating_sub(1);
+        while self.open.len() > depth {
+            // Opens push, ends pop; the end of the file inside is an error.
+            self.child()?;
         }
         Ok(())
     }
@@ -448,6 +456,24 @@ mod tests {
         assert_eq!(
             check_chars("a\u{1}").unwrap_err(),
             "character U+0001 is not allowed in XML"
+        );
+    }
+
+    #[test]
+    fn io_xml_skips_deep_nesting_without_recursion() {
+        let depth = 200_000;
+        let doc = format!("<r>{}{}</r>", "<a>".repeat(depth), "</a>".repeat(depth));
+        let mut xml = Xml::new(&doc, Path::new("t"));
+        let root = xml.root("r").unwrap();
+        let a = xml.child().unwrap().unwrap();
+        xml.skip(&a).unwrap();
+        assert!(xml.child().unwrap().is_none());
+        assert!(!root.empty);
+        xml.finish().unwrap();
+        let mut xml = Xml::new("junk<r/>", Path::new("t"));
+        assert_eq!(
+            xml.root("r").unwrap_err().reason,
+            "text outside the root element"
         );
     }
 
