@@ -1,6 +1,10 @@
 //! k-core decomposition (Batagelj & Zaversnik 2003): the core number of a node is the
 //! largest k such that it belongs to a subgraph where every node has degree at least k.
 
+use std::sync::atomic::{AtomicU32, Ordering::Relaxed};
+
+use rayon::prelude::*;
+
 use crate::{Graph, NodeIdx};
 
 /// The core number of every node, as NetworkX's `core_number`: on a directed graph the
@@ -10,9 +14,13 @@ use crate::{Graph, NodeIdx};
 /// counts them. NetworkX refuses graphs with self-loops; here they are skipped, which gives
 /// NetworkX's answer on the graph without them.
 ///
-/// The bucket algorithm of Batagelj & Zaversnik ("An O(m) algorithm for cores decomposition
-/// of networks", 2003): nodes sorted by degree in buckets, repeatedly remove a node of
-/// smallest remaining degree and move its neighbours one bucket down.
+/// On one thread, the bucket algorithm of Batagelj & Zaversnik ("An O(m) algorithm for
+/// cores decomposition of networks", 2003): nodes sorted by degree in buckets, repeatedly
+/// remove a node of smallest remaining degree and move its neighbours one bucket down. On
+/// more threads, level-synchronous peeling in the manner of PKC (Kabir & Madduri, "Parallel
+/// k-core decomposition on multicore platforms", 2017): for k = 0, 1, … remove every node
+/// of degree k in parallel, with atomic degree updates. Core numbers are unique, so both
+/// give the same answer for any number of threads.
 ///
 /// # Complexity
 /// O(n + m) time, O(n) extra memory.
@@ -26,24 +34,48 @@ use crate::{Graph, NodeIdx};
 /// ```
 pub fn core_numbers(graph: &Graph) -> Vec<u32> {
     let _span = tracing::debug_span!("core_numbers", n_nodes = graph.n_nodes()).entered();
-    let n_nodes = graph.n_nodes();
-    let directed = graph.is_directed();
+    if rayon::current_num_threads() > 1 {
+        by_levels(graph)
+    } else {
+        by_buckets(graph)
+    }
+}
+
+/// Degree without self-loops: out + in on a directed graph.
+fn degrees(graph: &Graph) -> Vec<u32> {
     let (out, incoming) = (graph.outgoing(), graph.incoming());
     let without_self = |row: &[NodeIdx], v: NodeIdx| -> u32 {
         row.len() as u32 - u32::from(row.binary_search(&v).is_ok())
     };
-    // `degree[v]` is the remaining degree of v, and once v is removed, its core number.
-    let mut degree: Vec<u32> = graph
+    graph
         .nodes()
         .map(|v| {
             let d = without_self(out.neighbors(v), v);
-            if directed {
+            if graph.is_directed() {
                 d + without_self(incoming.neighbors(v), v)
             } else {
                 d
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The neighbour lists of v whose edges count towards its degree (self-loops included;
+/// callers skip them).
+#[inline]
+fn rows(graph: &Graph, v: NodeIdx) -> [&[NodeIdx]; 2] {
+    if graph.is_directed() {
+        [graph.out_neighbors(v), graph.in_neighbors(v)]
+    } else {
+        [graph.out_neighbors(v), &[]]
+    }
+}
+
+/// Batagelj–Zaversnik, sequential.
+fn by_buckets(graph: &Graph) -> Vec<u32> {
+    let n_nodes = graph.n_nodes();
+    // `degree[v]` is the remaining degree of v, and once v is removed, its core number.
+    let mut degree = degrees(graph);
     let max_degree = degree.iter().copied().max().unwrap_or(0) as usize;
 
     // `order` lists nodes by current degree; `bucket_start[d]` is where degree d begins
@@ -70,12 +102,7 @@ pub fn core_numbers(graph: &Graph) -> Vec<u32> {
     for i in 0..n_nodes {
         let v = order[i];
         let core_v = degree[v as usize];
-        let rows: [&[NodeIdx]; 2] = if directed {
-            [out.neighbors(v), incoming.neighbors(v)]
-        } else {
-            [out.neighbors(v), &[]]
-        };
-        for &u in rows.into_iter().flatten() {
+        for &u in rows(graph, v).into_iter().flatten() {
             let d_u = degree[u as usize];
             if d_u <= core_v {
                 // Removed already, at the same level, or v itself (a self-loop).
@@ -96,6 +123,60 @@ pub fn core_numbers(graph: &Graph) -> Vec<u32> {
         }
     }
     degree
+}
+
+/// Level-synchronous peeling, parallel within each level.
+fn by_levels(graph: &Graph) -> Vec<u32> {
+    // `degree[v]` is the remaining degree of v, and once v is removed, its core number.
+    let degree: Vec<AtomicU32> = degrees(graph).into_iter().map(AtomicU32::new).collect();
+    let mut remaining: Vec<NodeIdx> = graph.nodes().collect();
+    let mut level: Option<u32> = None;
+    loop {
+        if let Some(done) = level {
+            remaining = remaining
+                .par_iter()
+                .copied()
+                .filter(|&v| degree[v as usize].load(Relaxed) > done)
+                .collect();
+        }
+        let Some(k) = remaining
+            .par_iter()
+            .map(|&v| degree[v as usize].load(Relaxed))
+            .min()
+        else {
+            break;
+        };
+        let frontier: Vec<NodeIdx> = remaining
+            .par_iter()
+            .copied()
+            .filter(|&v| degree[v as usize].load(Relaxed) == k)
+            .collect();
+        // Each frontier node starts a local depth-first cascade: neighbours it brings
+        // down to k are removed at this level too, by the same task.
+        frontier.par_iter().with_min_len(64).for_each_init(
+            Vec::new,
+            |stack: &mut Vec<NodeIdx>, &root| {
+                stack.push(root);
+                while let Some(v) = stack.pop() {
+                    for &u in rows(graph, v).into_iter().flatten() {
+                        let d_u = &degree[u as usize];
+                        if d_u.load(Relaxed) <= k {
+                            continue;
+                        }
+                        let before = d_u.fetch_sub(1, Relaxed);
+                        if before == k + 1 {
+                            stack.push(u);
+                        } else if before <= k {
+                            // Another task got there first; undo.
+                            d_u.fetch_add(1, Relaxed);
+                        }
+                    }
+                }
+            },
+        );
+        level = Some(k);
+    }
+    degree.into_iter().map(AtomicU32::into_inner).collect()
 }
 
 #[cfg(test)]
@@ -169,6 +250,35 @@ mod tests {
         assert_eq!(core_numbers(&g), [2, 2, 2, 2, 2, 2, 1, 0]);
     }
 
+    #[test]
+    fn same_answer_for_any_thread_count() {
+        // A skewed pseudo-random graph and a long path (a deep cascade in one level).
+        let n = 5_000u64;
+        let skewed = Graph::undirected(
+            n as usize,
+            (0..6 * n).map(|i| {
+                let h = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+                let s = (h >> 7) % n;
+                let t = ((h >> 35) % n) * ((h >> 20) % n) / n;
+                (s as NodeIdx, t as NodeIdx, 1.0)
+            }),
+        );
+        let path = Graph::directed(n as usize, (0..n as NodeIdx - 1).map(|v| (v, v + 1, 1.0)));
+        for g in [skewed, path] {
+            let run = |threads| {
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .unwrap()
+                    .install(|| core_numbers(&g))
+            };
+            let one = run(1);
+            assert_eq!(one, by_buckets(&g));
+            assert_eq!(one, run(2));
+            assert_eq!(one, run(16));
+        }
+    }
+
     fn degree_without_self_loops(g: &Graph, v: NodeIdx) -> u32 {
         let count = |row: &[NodeIdx]| row.iter().filter(|&&u| u != v).count() as u32;
         if g.is_directed() {
@@ -188,6 +298,8 @@ mod tests {
             let edges = edges.into_iter().map(|(s, t)| (s % n as u32, t % n as u32, 1.0));
             let g = if directed { Graph::directed(n, edges) } else { Graph::undirected(n, edges) };
             let core = core_numbers(&g);
+            prop_assert_eq!(&core, &by_buckets(&g));
+            prop_assert_eq!(&core, &by_levels(&g));
             for v in g.nodes() {
                 prop_assert!(core[v as usize] <= degree_without_self_loops(&g, v));
             }
