@@ -125,8 +125,8 @@ impl ApproxBetweenness {
         }
         let plan = Plan::new(&pilot_counts, n_pilot, epsilon, self.delta / 2.0);
 
-        let mut counts = vec![0u32; n_nodes];
-        let mut class_max = vec![0u32; plan.n_classes()];
+        let mut counts = vec![0u64; n_nodes];
+        let mut class_max = vec![0u64; plan.n_classes()];
         let mut taken = 0;
         while taken < max_samples {
             let batch = batch_len(taken).min(max_samples - taken);
@@ -144,7 +144,7 @@ impl ApproxBetweenness {
         tracing::debug!(taken, max_samples, n_pilot, "approximate betweenness");
         let scale = n / ((n - 2.0) * taken as f64);
         Ok(NodeScores::new(
-            counts.iter().map(|&c| f64::from(c) * scale).collect(),
+            counts.iter().map(|&c| c as f64 * scale).collect(),
         ))
     }
 }

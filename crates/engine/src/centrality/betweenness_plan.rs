@@ -153,14 +153,14 @@ impl Plan {
 
     /// Whether, after `n_samples`, every node of every class is certified within ε, given
     /// the largest count in each class.
-    pub(super) fn certified(&self, class_max: &[u32], n_samples: u64) -> bool {
+    pub(super) fn certified(&self, class_max: &[u64], n_samples: u64) -> bool {
         let tau = n_samples as f64;
         let free = self.epsilon * tau;
         self.sides
             .iter()
             .zip(class_max)
             .all(|((upper, lower), &s)| {
-                let s = f64::from(s);
+                let s = s as f64;
                 upper.upper_error(s, tau) <= self.epsilon
                     && (s <= free || lower.lower_error(free, s, tau) <= self.epsilon)
             })
