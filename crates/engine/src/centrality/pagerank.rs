@@ -93,6 +93,10 @@ impl PageRank {
             return invalid("tolerance", format!("{} is not >= 0", self.tolerance));
         }
         let n_nodes = graph.n_nodes();
+        if n_nodes == 0 {
+            // As NetworkX: nothing to rank, whatever the personalization.
+            return Ok(NodeScores::new(Vec::new()));
+        }
         let teleport = self.teleport(n_nodes)?;
         let weighted = self.weighted && graph.is_weighted();
         if weighted
@@ -105,10 +109,6 @@ impl PageRank {
                 format!("edge ({s}, {t}) has weight {w}; weights must be finite and >= 0"),
             );
         }
-        if n_nodes == 0 {
-            return Ok(NodeScores::new(Vec::new()));
-        }
-
         // Inverse out-weight; 0 marks a dangling node.
         let out = graph.outgoing();
         let inverse_out: Vec<f64> = graph
@@ -447,6 +447,11 @@ mod tests {
     fn empty_graph_gives_empty_scores() {
         let g = Graph::directed(0, []);
         assert!(PageRank::default().run(&g).unwrap().values().is_empty());
+        let personalized = PageRank {
+            personalization: Some(Vec::new()),
+            ..PageRank::default()
+        };
+        assert!(personalized.run(&g).unwrap().values().is_empty());
     }
 
     fn random_graph(n: usize, edges: &[(NodeIdx, NodeIdx, u8)]) -> Graph {
