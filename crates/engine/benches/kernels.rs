@@ -42,7 +42,7 @@ fn parse_args() -> Args {
         threads: 1,
         runs: 3,
         reference: None,
-        tolerance: 1e-6,
+        tolerance: 1e-10,
         epsilon: 0.01,
         delta: 0.1,
         seeds_file: None,
