@@ -23,7 +23,10 @@ pub fn ties_round_trip(data: &[u8], format: TiesFormat) {
     }
     .unwrap_or_else(|err| panic!("a parsed network must be writable: {err}"));
     let back = read(&out).unwrap_or_else(|err| {
-        panic!("written output must parse: {err}\n{}", String::from_utf8_lossy(&out))
+        panic!(
+            "written output must parse: {err}\n{}",
+            String::from_utf8_lossy(&out)
+        )
     });
     assert_same(&net, &back);
 }
@@ -36,7 +39,10 @@ pub fn people_round_trip(data: &[u8]) {
     io::write_people_csv(&net, &mut out)
         .unwrap_or_else(|err| panic!("a parsed network must be writable: {err}"));
     let back = read(&out).unwrap_or_else(|err| {
-        panic!("written output must parse: {err}\n{}", String::from_utf8_lossy(&out))
+        panic!(
+            "written output must parse: {err}\n{}",
+            String::from_utf8_lossy(&out)
+        )
     });
     assert_same(&net, &back);
 }

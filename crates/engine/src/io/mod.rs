@@ -13,23 +13,29 @@
 //!   and `weight`. A missing or empty layer is [`DEFAULT_LAYER`]; a missing or empty weight
 //!   is 1. Other columns are ignored (with a `tracing` warning), since ties carry no
 //!   attributes.
-//! - **Edge list**: one tie per line, `source target [weight]`, fields separated by
-//!   whitespace and/or commas; blank lines and lines starting with `#` or `%` are skipped.
-//!   Every tie is in [`DEFAULT_LAYER`]. The format cannot carry ids with whitespace or
-//!   commas, layers, attributes or isolated nodes: its writer drops layers and attributes and
-//!   refuses ids it cannot write.
+//! - **Edge list**: one tie per line, `source target [weight]`, fields separated by ASCII
+//!   whitespace and/or commas; blank lines and lines starting (after any separators) with
+//!   `#` or `%` are skipped; a file with no tie is an error. Every tie is in
+//!   [`DEFAULT_LAYER`]. The format cannot carry ids with whitespace or commas, layers,
+//!   attributes or isolated nodes: its writer drops layers and attributes and refuses ids it
+//!   cannot write.
 //! - **GraphML**: the first `<graph>`; node `<data>` become attributes named by their key's
-//!   `attr.name`; edge data whose key is named `weight` or `layer` give the tie's weight and
-//!   layer (other edge data are ignored); `<key>` defaults apply; `edgedefault` (directed
-//!   when absent) and per-edge `directed` are honoured, an undirected edge becoming ties both
-//!   ways (one tie for an undirected self-loop). `<data>` with child elements (e.g. yEd
-//!   graphics) are skipped; nested graphs and hyperedges are errors.
+//!   `attr.name` (trimmed; the key's id if blank); edge data whose key is named `weight` or
+//!   `layer` give the tie's weight and layer (other edge data are ignored); `<key>` defaults
+//!   apply; `edgedefault` (directed when absent) and per-edge `directed` are honoured, an
+//!   undirected edge becoming ties both ways (one tie for an undirected self-loop). `<data>`
+//!   with child elements (e.g. yEd graphics) are skipped; nested graphs and hyperedges are
+//!   errors.
 //! - **GEXF** 1.1–1.3: node `label` becomes the `name` attribute and `attvalues` attributes
 //!   named by their `title`; an edge's `weight` (XML attribute, else an attvalue titled
 //!   `weight`) and layer (attvalue titled `layer`, else the `kind` XML attribute);
 //!   `defaultedgetype` (undirected when absent, as the GEXF schema says; Gephi's `mixed`
 //!   meaning directed unless an edge says otherwise) and per-edge `type` honoured, `mutual`
 //!   and `undirected` edges becoming ties both ways. Dynamic spells and `viz` are ignored.
+//!
+//! In both XML formats an edge may only name nodes declared by a `<node>` (in any order),
+//! and with a people file the declared nodes must be people (unless
+//! [`ReadOptions::allow_unknown_ids`]); their attributes are added to the people's.
 //!
 //! In every format ids must not be empty, weights must be finite and non-negative, and an
 //! empty attribute value means "no attribute". XML files must be UTF-8; XML ids, names and
