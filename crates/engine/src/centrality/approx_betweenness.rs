@@ -109,7 +109,7 @@ impl ApproxBetweenness {
             structure: &structure,
             seed: self.seed,
             samplers: (0..rayon::current_num_threads())
-                .map(|_| Mutex::new(PathSampler::new(n_nodes)))
+                .map(|_| Mutex::new(None))
                 .collect(),
         };
 
@@ -160,8 +160,8 @@ struct Sampling<'a> {
     graph: &'a Graph,
     structure: &'a Structure,
     seed: u64,
-    /// One sampler per worker thread of the current pool.
-    samplers: Vec<Mutex<PathSampler>>,
+    /// One sampler per worker thread of the current pool, made on the thread's first task.
+    samplers: Vec<Mutex<Option<PathSampler>>>,
 }
 
 impl Sampling<'_> {
@@ -171,14 +171,15 @@ impl Sampling<'_> {
         let chunks: Vec<Vec<NodeIdx>> = (0..n_chunks)
             .into_par_iter()
             .map(|chunk| {
-                let slot = rayon::current_thread_index().unwrap_or(0) % self.samplers.len();
-                let mut sampler = self.samplers[slot]
+                let thread_idx = rayon::current_thread_index().unwrap_or(0) % self.samplers.len();
+                let mut slot = self.samplers[thread_idx]
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let sampler = slot.get_or_insert_with(|| PathSampler::new(self.graph.n_nodes()));
                 let mut inner = Vec::new();
                 let lo = first + chunk * CHUNK as u64;
                 for index in lo..(lo + CHUNK as u64).min(first + n_samples) {
-                    self.sample(&mut sampler, stream, index, &mut inner);
+                    self.sample(sampler, stream, index, &mut inner);
                 }
                 inner
             })
