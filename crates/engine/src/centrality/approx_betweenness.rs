@@ -42,7 +42,8 @@ use crate::{Error, Graph, NodeIdx, NodeScores};
 /// O(n + m) to bound the diameter and find components, then per sample one balanced
 /// bidirectional BFS: O(m) in the worst case, far less on small-world graphs (about
 /// `m^(1/2 + o(1))` on random graph models, per KADABRA). At most `ω` samples plus a pilot
-/// of `ω/32`; usually far fewer, because nodes of small betweenness certify early.
+/// of `ω/32`; usually far fewer, because nodes of small betweenness certify early. Graphs
+/// of at most `ω/64` nodes get exact values instead (Brandes is cheaper there).
 /// O(n) memory per thread.
 ///
 /// # Example
@@ -103,6 +104,16 @@ impl ApproxBetweenness {
         let vc_dimension = ((structure.vertex_diameter - 2) as f64).log2().floor() + 1.0;
         let max_samples =
             ((0.5 / (epsilon * epsilon)) * (vc_dimension + (2.0 / self.delta).ln())).ceil() as u64;
+
+        if n_nodes as u64 <= max_samples / 64 {
+            // Brandes costs n searches, sampling at least ω/4 or so: on graphs this small
+            // the exact values are cheaper (and trivially within ε).
+            return Ok(super::Betweenness {
+                normalized: true,
+                weighted: false,
+            }
+            .run(graph));
+        }
 
         let sampling = Sampling {
             graph,
