@@ -42,7 +42,8 @@ use crate::{Error, Graph, NodeIdx, NodeScores};
 /// O(n + m) to bound the diameter and find components, then per sample one balanced
 /// bidirectional BFS: O(m) in the worst case, far less on small-world graphs (about
 /// `m^(1/2 + o(1))` on random graph models, per KADABRA). At most `ω` samples plus a pilot
-/// of `ω/32`; usually far fewer, because nodes of small betweenness certify early.
+/// of `ω/32`; usually far fewer, because nodes of small betweenness certify early. Graphs
+/// of at most `ω/64` nodes get exact values instead (Brandes is cheaper there).
 /// O(n) memory per thread.
 ///
 /// # Example
@@ -104,12 +105,22 @@ impl ApproxBetweenness {
         let max_samples =
             ((0.5 / (epsilon * epsilon)) * (vc_dimension + (2.0 / self.delta).ln())).ceil() as u64;
 
+        if n_nodes as u64 <= max_samples / 64 {
+            // Brandes costs n searches, sampling at least ω/4 or so: on graphs this small
+            // the exact values are cheaper (and trivially within ε).
+            return Ok(super::Betweenness {
+                normalized: true,
+                weighted: false,
+            }
+            .run(graph));
+        }
+
         let sampling = Sampling {
             graph,
             structure: &structure,
             seed: self.seed,
             samplers: (0..rayon::current_num_threads())
-                .map(|_| Mutex::new(PathSampler::new(n_nodes)))
+                .map(|_| Mutex::new(None))
                 .collect(),
         };
 
@@ -160,8 +171,8 @@ struct Sampling<'a> {
     graph: &'a Graph,
     structure: &'a Structure,
     seed: u64,
-    /// One sampler per worker thread of the current pool.
-    samplers: Vec<Mutex<PathSampler>>,
+    /// One sampler per worker thread of the current pool, made on the thread's first task.
+    samplers: Vec<Mutex<Option<PathSampler>>>,
 }
 
 impl Sampling<'_> {
@@ -171,14 +182,15 @@ impl Sampling<'_> {
         let chunks: Vec<Vec<NodeIdx>> = (0..n_chunks)
             .into_par_iter()
             .map(|chunk| {
-                let slot = rayon::current_thread_index().unwrap_or(0) % self.samplers.len();
-                let mut sampler = self.samplers[slot]
+                let thread_idx = rayon::current_thread_index().unwrap_or(0) % self.samplers.len();
+                let mut slot = self.samplers[thread_idx]
                     .lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner());
+                let sampler = slot.get_or_insert_with(|| PathSampler::new(self.graph.n_nodes()));
                 let mut inner = Vec::new();
                 let lo = first + chunk * CHUNK as u64;
                 for index in lo..(lo + CHUNK as u64).min(first + n_samples) {
-                    self.sample(&mut sampler, stream, index, &mut inner);
+                    self.sample(sampler, stream, index, &mut inner);
                 }
                 inner
             })

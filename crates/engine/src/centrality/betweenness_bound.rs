@@ -34,7 +34,11 @@ impl Structure {
 ///
 /// O(n + m) time and memory.
 pub(super) fn structure(graph: &Graph) -> Structure {
-    let component = strong_components(graph);
+    let component = if graph.is_directed() {
+        strong_components(graph)
+    } else {
+        connected_components(graph)
+    };
     let n_nodes = graph.n_nodes();
     let n_components = component.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
 
@@ -122,6 +126,36 @@ fn eccentricity(
         dist[v as usize] = UNSET;
     }
     ecc
+}
+
+/// Connected components of an undirected graph by BFS, numbered in order of their first
+/// node.
+fn connected_components(graph: &Graph) -> Vec<u32> {
+    let n_nodes = graph.n_nodes();
+    let mut component = vec![UNSET; n_nodes];
+    let mut queue = Vec::new();
+    let mut n_components = 0;
+    for root in 0..n_nodes {
+        if component[root] != UNSET {
+            continue;
+        }
+        component[root] = n_components;
+        queue.clear();
+        queue.push(root as NodeIdx);
+        let mut head = 0;
+        while head < queue.len() {
+            let v = queue[head];
+            head += 1;
+            for &w in graph.out_neighbors(v) {
+                if component[w as usize] == UNSET {
+                    component[w as usize] = n_components;
+                    queue.push(w);
+                }
+            }
+        }
+        n_components += 1;
+    }
+    component
 }
 
 /// Tarjan's strongly connected components without recursion. A component is numbered when

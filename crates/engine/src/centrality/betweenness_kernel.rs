@@ -1,12 +1,13 @@
 //! Single-source dependency accumulation (Brandes 2001): one shortest-path search from a
 //! source, then the dependencies of every node on it, added into a caller's vector.
 //!
-//! Both kernels keep no predecessor lists: the backward pass re-reads each node's outgoing
-//! row and keeps the arcs that lie on shortest paths (`level[w] == level[v] + 1`, or
-//! `dist[v] + weight == dist[w]`). They also fold Brandes' update
-//! `δ(v) += σ(v)/σ(w) · (1 + δ(w))` into one coefficient per node,
-//! `c(w) = (1 + δ(w)) / σ(w)`, so that `δ(v) = σ(v) · Σ c(w)` over the successors `w` and
-//! `c(v) = 1/σ(v) + Σ c(w)`: one load per arc and one division per node.
+//! Neither kernel keeps predecessor lists. The BFS kernel records the arcs that lie on
+//! shortest paths, grouped by tail, while it discovers each level (without data-dependent
+//! branches), then pushes path counts along them; the Dijkstra kernel re-reads each node's
+//! outgoing row in the backward pass and keeps the arcs with `dist[v] + weight == dist[w]`.
+//! Both fold Brandes' update `δ(v) += σ(v)/σ(w) · (1 + δ(w))` into one coefficient per
+//! node, `c(w) = (1 + δ(w)) / σ(w)`, so that `δ(v) = σ(v) · Σ c(w)` over the successors `w`
+//! and `c(v) = 1/σ(v) + Σ c(w)`: one load per arc and one division per node.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
@@ -14,6 +15,7 @@ use std::collections::BinaryHeap;
 use crate::{Graph, NodeIdx};
 
 const UNSEEN: u32 = u32::MAX;
+/// How many nodes ahead of the one being expanded the BFS touches adjacency rows.
 const LOOKAHEAD: usize = 8;
 
 /// A BFS level: `u16` when every level fits (fewer than 65,535 nodes), so the levels of a
