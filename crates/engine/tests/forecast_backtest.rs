@@ -530,3 +530,88 @@ fn report() {
 fn interval(i: engine::calibration::Interval) -> String {
     format!("{:.4} [{:.4}, {:.4}]", i.estimate, i.lower, i.upper)
 }
+
+/// Times the fit and a 1 000-run forecast on a benchmark graph (`source,target` CSV,
+/// undirected) with adoptions simulated from p = 0.01, q = 0.002 over 30 periods, cut at 15.
+/// `FORECAST_BENCH_GRAPH=/work/venv/graphs/ba_100k.csv cargo test --release -p engine
+/// --test engine forecast_backtest::speed -- --ignored --nocapture`; docs/validation.md
+/// has the numpy peer it is compared with.
+#[test]
+#[ignore = "a timing, not a test: needs FORECAST_BENCH_GRAPH and a release build"]
+fn speed() {
+    use std::time::Instant;
+    let Ok(path) = std::env::var("FORECAST_BENCH_GRAPH") else {
+        eprintln!("set FORECAST_BENCH_GRAPH to a source,target CSV");
+        return;
+    };
+    let mut edges = Vec::new();
+    let mut n_nodes = 0;
+    for record in csv::Reader::from_path(&path).unwrap().records() {
+        let record = record.unwrap();
+        let (source, target): (u32, u32) = (record[0].parse().unwrap(), record[1].parse().unwrap());
+        n_nodes = n_nodes.max(source as usize + 1).max(target as usize + 1);
+        edges.push((source, target, 1.0));
+    }
+    let graph = Graph::undirected(n_nodes, edges);
+    let rates = Rates {
+        personal: 0.01,
+        broadcast: 0.002,
+    };
+    let times = SimulateAdoptions {
+        rates,
+        exposure: Exposure::Both,
+        from: 0,
+        until: 30,
+        seed: 1,
+    }
+    .run(&graph, &AdoptionTimes::new(vec![None; n_nodes]))
+    .unwrap();
+    // The same adoptions for the peer.
+    let mut writer = csv::Writer::from_path(format!("{path}.adoptions.csv")).unwrap();
+    writer.write_record(["id", "time"]).unwrap();
+    for (node, period) in times.periods().iter().enumerate() {
+        if let Some(period) = period {
+            writer
+                .write_record([node.to_string(), period.to_string()])
+                .unwrap();
+        }
+    }
+    writer.flush().unwrap();
+    let n_runs: usize = std::env::var("FORECAST_BENCH_RUNS").map_or(1000, |s| s.parse().unwrap());
+    for n_threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n_threads)
+            .build()
+            .unwrap();
+        let (mut fit_seconds, mut forecast_seconds) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            pool.install(|| {
+                let start = Instant::now();
+                let estimate = RateFit {
+                    cutoff: Some(15),
+                    exposure: Exposure::Both,
+                }
+                .run(&graph, &times)
+                .unwrap();
+                fit_seconds.push(start.elapsed().as_secs_f64());
+                let start = Instant::now();
+                let forecast = Forecast {
+                    until: Some(30),
+                    n_runs,
+                    seed: 3,
+                    ..Forecast::default()
+                }
+                .run(&graph, &times, &estimate)
+                .unwrap();
+                forecast_seconds.push(start.elapsed().as_secs_f64());
+                assert_eq!(forecast.periods().len(), 15);
+            });
+        }
+        fit_seconds.sort_by(f64::total_cmp);
+        forecast_seconds.sort_by(f64::total_cmp);
+        println!(
+            "{path}: {n_threads} threads: fit median {:.3} s, forecast ({n_runs} runs, 15 periods) median {:.3} s",
+            fit_seconds[2], forecast_seconds[2]
+        );
+    }
+}

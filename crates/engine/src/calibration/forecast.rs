@@ -490,4 +490,47 @@ mod tests {
         let short = AdoptionTimes::new(vec![None; 2]);
         assert!(base.run(&g, &short, &estimate).is_err());
     }
+
+    #[test]
+    fn each_exposure_level_adopts_at_its_hazard() {
+        // Sources 0..6 adopted at 0; three groups of 2 000 people exposed by 1, 3 and 6 of
+        // them (k = 1 falls in bucket 0, k = 3 in bucket 1, k = 6 in bucket 2). With p = 0.1
+        // and q = 0.01 one period adopts 1 − 0.99·0.9^k of each group: 0.109, 0.278, 0.474.
+        let (n_sources, group) = (6u32, 2000u32);
+        let mut edges = Vec::new();
+        for (group_idx, k) in [1u32, 3, 6].into_iter().enumerate() {
+            for member in 0..group {
+                let node = n_sources + group_idx as u32 * group + member;
+                edges.extend((0..k).map(|source| (node, source, 1.0)));
+            }
+        }
+        let n_nodes = (n_sources + 3 * group) as usize;
+        let g = Graph::directed(n_nodes, edges);
+        let mut start = vec![None; n_nodes];
+        start[..n_sources as usize].fill(Some(0));
+        let times = SimulateAdoptions {
+            rates: Rates {
+                personal: 0.1,
+                broadcast: 0.01,
+            },
+            exposure: Exposure::Out,
+            from: 0,
+            until: 1,
+            seed: 9,
+        }
+        .run(&g, &AdoptionTimes::new(start))
+        .unwrap();
+        for (group_idx, k) in [1, 3, 6].into_iter().enumerate() {
+            let first = n_sources as usize + group_idx * group as usize;
+            let members = &times.periods()[first..first + group as usize];
+            let share = members.iter().filter(|t| **t == Some(1)).count() as f64 / f64::from(group);
+            let expected = 1.0 - 0.99 * 0.9f64.powi(k);
+            // 3.5 standard deviations of a share of 2 000.
+            let tolerance = 3.5 * (expected * (1.0 - expected) / f64::from(group)).sqrt();
+            assert!(
+                (share - expected).abs() < tolerance,
+                "k = {k}: {share} vs {expected}"
+            );
+        }
+    }
 }
