@@ -115,7 +115,23 @@ def ours(kernel, graph, threads, runs):
            "--reference", path_of(graph) + ".pagerank"]
     if not directed:
         cmd.append("--undirected")
+    if kernel.startswith("ic_"):
+        cmd += ["--seeds-file", ic_seeds_file(kernel, graph, directed)]
     return run_json_lines(cmd)
+
+
+def ic_seeds_file(kernel, graph, directed):
+    """Writes the seeds peers.py gives cynetdiff (its `seed_set`), one node id a line."""
+    kind = "random" if kernel == "ic_random" else "degree"
+    path = path_of(graph) + ".seeds_" + kind
+    if not os.path.exists(path):
+        import numpy as np
+        sys.path.insert(0, os.path.join(ROOT, "bench"))
+        from peers import read_edges, seed_set
+        n, edges = read_edges(path_of(graph))
+        src = edges[:, 0] if directed else np.concatenate([edges[:, 0], edges[:, 1]])
+        np.savetxt(path, np.asarray(seed_set(kind, n, src)), fmt="%d")
+    return path
 
 
 def peer(kernel, graph, tool, threads, runs, extra):

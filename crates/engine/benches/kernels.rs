@@ -7,12 +7,16 @@
 //! cargo bench -p engine --bench kernels -- --kernel pagerank --graph bench/graphs/ba_100k.csv \
 //!     --undirected --threads 2 --runs 5 [--reference bench/graphs/ba_100k.pagerank]
 //! ```
+//!
+//! `ic_random` and `ic_degree` (independent cascade, p = 0.01, 10,000 cascades a run) read
+//! their seeds, by node id, from `--seeds-file` (one id per line; run.py writes it).
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use engine::centrality::{ApproxBetweenness, Betweenness, PageRank};
 use engine::community::Leiden;
+use engine::diffusion::{Diffusion, EdgeProbability, Model, MonteCarlo};
 use engine::io::{ReadOptions, TiesFormat};
 use engine::{Graph, GraphOptions, Network};
 use serde_json::{Value, json};
@@ -27,6 +31,7 @@ struct Args {
     tolerance: f64,
     epsilon: f64,
     delta: f64,
+    seeds_file: Option<PathBuf>,
 }
 
 fn parse_args() -> Args {
@@ -40,6 +45,7 @@ fn parse_args() -> Args {
         tolerance: 1e-6,
         epsilon: 0.01,
         delta: 0.1,
+        seeds_file: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -57,6 +63,7 @@ fn parse_args() -> Args {
             "--tol" => args.tolerance = number(&value()),
             "--epsilon" => args.epsilon = number(&value()),
             "--delta" => args.delta = number(&value()),
+            "--seeds-file" => args.seeds_file = Some(PathBuf::from(value())),
             "--bench" => {} // added by `cargo bench`
             other => fail(&format!("unknown flag {other}")),
         }
@@ -162,6 +169,41 @@ fn run_once(args: &Args, network: &Network, graph: &Graph) -> (f64, Value) {
             (
                 elapsed(start),
                 json!({"modularity": partition.modularity, "n_communities": partition.n_communities}),
+            )
+        }
+        "ic_random" | "ic_degree" => {
+            let path = args
+                .seeds_file
+                .as_ref()
+                .unwrap_or_else(|| fail("--seeds-file needed"));
+            let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(&e.to_string()));
+            let seeds: Vec<u32> = text
+                .split_whitespace()
+                .map(|id| {
+                    network
+                        .node_idx(id)
+                        .unwrap_or_else(|| fail(&format!("no node {id}")))
+                })
+                .collect();
+            let start = Instant::now();
+            let spread = Diffusion {
+                model: Model::IndependentCascade(EdgeProbability::Uniform(0.01)),
+                ..Diffusion::default()
+            }
+            .simulator(graph)
+            .and_then(|sim| {
+                sim.expected_spread(
+                    &seeds,
+                    &MonteCarlo {
+                        runs: 10_000,
+                        seed: 1,
+                    },
+                )
+            })
+            .unwrap_or_else(|e| fail(&e.to_string()));
+            (
+                elapsed(start),
+                json!({"spread": spread.mean, "ci_low": spread.ci_low, "ci_high": spread.ci_high}),
             )
         }
         other => fail(&format!("unknown kernel {other}")),
