@@ -5,11 +5,16 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rayon::prelude::*;
 
-use super::fit::MAX_HAZARD;
-use super::risk::{check_sizes, exposees};
-use super::simulate::{Hazards, State, invalid, run_seed};
-use super::{AdoptionTimes, RateEstimate};
+use super::fit::{MAX_HAZARD, rate};
+use super::risk::check_sizes;
+use super::simulate::{adopted_by, influence, invalid, run_seed, simulator};
+use super::{AdoptionTimes, RateEstimate, Rates};
+use crate::diffusion::Start;
 use crate::{Error, Graph};
+
+/// Keeps the parameter draws' random streams apart from the diffusion runs' (which are
+/// keyed by the same seed and run index).
+const PARAMETER_SALT: u64 = 0x5EED_0F9A_2A3E_7E11;
 
 /// A Monte-Carlo forecast from the state observed at the estimate's cut-off: each run
 /// draws (p, q) from the estimate's sampling distribution (a normal approximation on the
@@ -150,8 +155,9 @@ impl Forecast {
     /// outside (0, 1], or `times` not one entry per node.
     ///
     /// # Complexity
-    /// O(n + m) once, then per run O(n) to copy the state plus O(q·n + exposed people +
-    /// ties of new adopters) per period; parallel over runs. Summaries sort the runs:
+    /// O(n + m) once, then per run O(n) for the run's working memory plus, per period,
+    /// O(q·n) for broadcast and O(1 + p·d) per adopter with non-adopted contacts left (d
+    /// their degree), and the degrees of new adopters; parallel over runs. Summaries sort the runs:
     /// O(H · R log R) for H periods and R runs.
     pub fn run(
         &self,
@@ -178,27 +184,47 @@ impl Forecast {
             ));
         }
         let n_people = graph.n_nodes();
-        let rows = exposees(graph, estimate.exposure);
-        let origin = State::observed(rows.csr(), times, cutoff);
-        let n_periods = (until - cutoff) as usize;
+        let (influence_graph, direction) = influence(graph, estimate.exposure);
+        let seeds = adopted_by(times, cutoff);
+        let start = Start::seeds(&seeds);
+        let n_periods = until - cutoff;
         let draw = HazardDraw::new(estimate, self.parameter_uncertainty);
+        // Without parameter uncertainty every run shares one simulator.
+        let shared = if self.parameter_uncertainty {
+            None
+        } else {
+            Some(simulator(
+                &influence_graph,
+                direction,
+                draw.rates(draw.mean),
+                n_periods,
+            )?)
+        };
         let counts: Vec<Vec<u32>> = (0..self.n_runs)
             .into_par_iter()
-            .map_init(
-                || (origin.clone(), Vec::new()),
-                |(state, new), run_idx| {
-                    let mut rng = Xoshiro256PlusPlus::seed_from_u64(run_seed(self.seed, run_idx));
-                    let mut hazards = Hazards::new(draw.sample(&mut rng));
-                    state.reset(&origin);
-                    (0..n_periods)
-                        .map(|_| {
-                            state.step(rows.csr(), &mut hazards, &mut rng, new);
-                            state.n_adopted as u32
-                        })
-                        .collect()
-                },
-            )
-            .collect();
+            .map(|run_idx| {
+                let own;
+                let simulator = match &shared {
+                    Some(simulator) => simulator,
+                    None => {
+                        let seed = run_seed(self.seed ^ PARAMETER_SALT, run_idx);
+                        let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+                        let rates = draw.rates(draw.sample(&mut rng));
+                        own = simulator(&influence_graph, direction, rates, n_periods)?;
+                        &own
+                    }
+                };
+                let cascade = simulator.cascade(&start, self.seed, run_idx as u64)?;
+                // curve[s] counts adopters by the end of step s; a run that stops adopting
+                // early ends its curve early.
+                let curve = cascade.curve();
+                let last = curve.last().copied().unwrap_or(0);
+                Ok((1..=n_periods as usize)
+                    .map(|step| curve.get(step).copied().unwrap_or(last))
+                    .collect())
+            })
+            .collect::<Result<_, Error>>()?;
+        let n_periods = n_periods as usize;
 
         let fraction = |count: u32| f64::from(count) / n_people.max(1) as f64;
         let mut column = vec![0u32; self.n_runs];
@@ -234,7 +260,7 @@ impl Forecast {
             until,
             target: self.target,
             n_people,
-            observed_fraction: fraction(origin.n_adopted as u32),
+            observed_fraction: fraction(seeds.len() as u32),
             periods,
             reach,
         })
@@ -267,6 +293,14 @@ impl HazardDraw {
             mean: estimate.hazards,
             factor: [a, b, c],
             enabled,
+        }
+    }
+
+    /// The rates of hazards (λ, μ).
+    fn rates(&self, [broadcast, personal]: [f64; 2]) -> Rates {
+        Rates {
+            personal: rate(personal),
+            broadcast: rate(broadcast),
         }
     }
 

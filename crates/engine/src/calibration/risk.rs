@@ -37,9 +37,8 @@ impl Exposure {
     }
 }
 
-/// The rows a model walks: for each person, either those who expose them or those whom
-/// they expose. Borrowed from the graph except for [`Exposure::Both`] on a directed graph,
-/// which needs the merged undirected rows.
+/// Rows of people: borrowed from the graph, except for [`Exposure::Both`] on a directed
+/// graph, which needs the merged undirected rows.
 pub(crate) enum Rows<'a> {
     Borrowed(&'a Csr),
     Owned(Graph),
@@ -61,15 +60,6 @@ pub(crate) fn exposers(graph: &Graph, exposure: Exposure) -> Rows<'_> {
         Exposure::In => Rows::Borrowed(graph.incoming()),
         Exposure::Both if graph.is_directed() => Rows::Owned(graph.to_undirected()),
         Exposure::Both => Rows::Borrowed(graph.outgoing()),
-    }
-}
-
-/// For each person, the people their adoption exposes (the reverse of [`exposers`]).
-pub(crate) fn exposees(graph: &Graph, exposure: Exposure) -> Rows<'_> {
-    match exposure {
-        Exposure::Out => Rows::Borrowed(graph.incoming()),
-        Exposure::In => Rows::Borrowed(graph.outgoing()),
-        Exposure::Both => exposers(graph, Exposure::Both),
     }
 }
 
