@@ -6,6 +6,7 @@
 //! A closed stdout (`groundswell analyze … | head`) ends the program quietly with 0.
 
 mod analyze;
+mod forecast;
 mod input;
 mod output;
 mod progress;
@@ -43,6 +44,8 @@ enum Command {
     Analyze(analyze::Args),
     /// Simulate how a behaviour spreads: expected adopters, adoption curves, per unit.
     Simulate(simulate::Args),
+    /// Fit a behaviour's personal and broadcast rates on its adoptions and forecast the rest.
+    Forecast(forecast::Args),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -81,6 +84,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Forecast(args) => forecast::run(&args),
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod analyze;
 mod bad_input;
+mod forecast;
 mod help;
 mod simulate;
 mod util;

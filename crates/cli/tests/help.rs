@@ -29,6 +29,17 @@ fn simulate_help_shows_examples_and_output_formats() {
 }
 
 #[test]
+fn forecast_help_explains_the_model_with_examples() {
+    let dir = TestDir::new();
+    dir.run(&["forecast", "--help"]).success().stdout(
+        predicate::str::contains("Examples:")
+            .and(predicate::str::contains("groundswell forecast --people"))
+            .and(predicate::str::contains("--cutoff"))
+            .and(predicate::str::contains("1 - (1 - q)(1 - p)^k")),
+    );
+}
+
+#[test]
 fn top_level_help_lists_analyze() {
     let dir = TestDir::new();
     dir.run(&["--help"])
