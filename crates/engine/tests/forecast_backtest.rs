@@ -12,6 +12,7 @@ use engine::calibration::{
     AdoptionOptions, AdoptionTimes, BassFit, Exposure, Forecast, RateEstimate, RateFit, Rates,
     SimulateAdoptions, read_adoptions,
 };
+use engine::io::{ReadOptions, TiesFormat};
 use engine::{Graph, GraphOptions, Layer, Network};
 
 fn fixture(name: &str) -> PathBuf {
@@ -20,25 +21,16 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// Reads `people.csv` and `ties.csv` (kept here, small and strict, so that these tests do
-/// not depend on the `io` module).
+/// Reads a fixture's `people.csv` and `ties.csv` with the engine's own reader.
 fn load_network(folder: &str) -> Network {
     let folder = fixture(folder);
-    let mut network = Network::new();
-    let mut people = csv::Reader::from_path(folder.join("people.csv")).unwrap();
-    for record in people.records() {
-        let record = record.unwrap();
-        network.add_node(&record[0]).expect("unique ids");
-    }
-    let mut ties = csv::Reader::from_path(folder.join("ties.csv")).unwrap();
-    for record in ties.records() {
-        let record = record.unwrap();
-        let source = network.node_idx(&record[0]).expect("known source");
-        let target = network.node_idx(&record[1]).expect("known target");
-        let weight = record[3].parse().unwrap();
-        network.add_tie(source, target, &Layer::parse(&record[2]), weight);
-    }
-    network
+    engine::io::load(
+        Some(&folder.join("people.csv")),
+        &folder.join("ties.csv"),
+        TiesFormat::Csv,
+        &ReadOptions::default(),
+    )
+    .unwrap()
 }
 
 fn medical(layers: Option<Vec<Layer>>) -> (Graph, AdoptionTimes) {
