@@ -265,6 +265,18 @@ impl Checked {
         Ok(checked)
     }
 
+    /// The same candidates without quotas: bounds on the optimum may ignore quotas (any
+    /// feasible set is also a set of k eligible nodes).
+    pub(crate) fn without_quotas(&self) -> Checked {
+        Checked {
+            unit_of: Vec::new(),
+            min: Vec::new(),
+            cap: Vec::new(),
+            has_quotas: false,
+            ..self.clone()
+        }
+    }
+
     /// A fresh feasibility tracker for choosing `k` nodes.
     pub(crate) fn tracker(&self, k: usize) -> Feasibility<'_> {
         Feasibility {

@@ -283,6 +283,9 @@ pub(crate) fn askers(
     picks: &[NodeIdx],
     include_picks: bool,
 ) -> Vec<Option<Asker>> {
+    if engaged.is_empty() && !include_picks {
+        return vec![None; picks.len()];
+    }
     let n_nodes = graph.n_nodes();
     let max_weight = max_weight(graph);
     let mut is_engaged = FixedBitSet::with_capacity(n_nodes);

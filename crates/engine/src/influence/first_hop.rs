@@ -1,24 +1,24 @@
-//! Variance reduction for RR-set estimates with a control variate: the expected number of
-//! people a seed set reaches *in one step* has a closed form, so only the rest is sampled.
+//! Expected one-step reach, exactly: A(S) = Σ_r P(r ∈ S or a live edge from S enters r).
 //!
-//! For a seed set S, let A(S) = Σ_r P(r ∈ S or a live edge from S enters r). For a random RR
-//! set R with first layer L (its root and the root's live in-neighbours), n·P(S ∩ L ≠ ∅) =
-//! A(S). Hence σ(S) = A(S) + n·E[1{S ∩ R ≠ ∅} − 1{S ∩ L ≠ ∅}]: an unbiased estimator whose
-//! sampled part only counts sets reached beyond one step. At small edge probabilities most
-//! of the spread is in one step, so the variance drops several-fold (the classical
-//! control-variate construction, e.g. Glasserman, *Monte Carlo Methods in Financial
-//! Engineering*, 2004, §4.1, with a known-mean variate).
+//! For a random RR set R with first layer L (its root and the root's live in-neighbours),
+//! n·P(S ∩ L ≠ ∅) = A(S). So σ(S) = A(S) + n·P(S ∩ R ≠ ∅, S ∩ L = ∅): the exact one-step
+//! reach plus a sampled remainder, a control variate with known mean (e.g. Glasserman,
+//! *Monte Carlo Methods in Financial Engineering*, 2004, §4.1). At small edge probabilities
+//! most of the spread is one step away, so the sampled part, and its noise, shrink several
+//! fold. A is a probabilistic coverage function (monotone, submodular), so greedy prefixes
+//! bound its maximum exactly.
 //!
-//! Greedy selection on this estimator is no longer lazy-friendly (a node's estimated gain
-//! can rise), so it scans every candidate each step; it supplies a low-noise candidate set
-//! that OPIM-C's certified greedy set is compared with.
+//! This module holds the edge weights of the first step and the exact state of A while
+//! seeds are added; [`super::cv_greedy`] adds the sampled part.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 use fixedbitset::FixedBitSet;
 use rayon::prelude::*;
 
 use super::constraints::Checked;
 use super::model::{EdgeProbability, Model, in_weight_totals};
-use super::rr_sets::RrSets;
 use crate::{Graph, NodeIdx};
 
 /// First-step activation weights aligned with the graph's rows.
@@ -26,9 +26,6 @@ pub(crate) struct FirstHop {
     /// p(u, v) for independent cascade, b(u, v) for linear threshold, aligned with the
     /// outgoing rows; 0 on self-loops.
     prob: Vec<f64>,
-    /// The same weights aligned with the incoming rows; `None` when they coincide
-    /// (undirected graph, weights that do not depend on the target).
-    prob_in: Option<Vec<f64>>,
     threshold: bool,
 }
 
@@ -68,26 +65,10 @@ impl FirstHop {
                 prob.push(weight(v, r, w));
             }
         }
-        let prob_in = (graph.is_directed() || per_target).then(|| {
-            let incoming = graph.incoming();
-            let mut prob_in = Vec::with_capacity(incoming.targets().len());
-            for r in graph.nodes() {
-                for (&u, &w) in incoming.neighbors(r).iter().zip(incoming.weights(r)) {
-                    prob_in.push(weight(u, r, w));
-                }
-            }
-            prob_in
-        });
         FirstHop {
             prob,
-            prob_in,
             threshold: matches!(model, Model::LinearThreshold),
         }
-    }
-
-    /// Weights aligned with the incoming rows.
-    fn prob_in(&self) -> &[f64] {
-        self.prob_in.as_deref().unwrap_or(&self.prob)
     }
 
     /// One node's chance of not being reached in one step, after a new seed's edge of
@@ -112,7 +93,7 @@ impl FirstHop {
     }
 
     /// Per node, the chance of not being reached in one step from `members` (0 for members).
-    fn miss(&self, graph: &Graph, members: &FixedBitSet) -> Vec<f64> {
+    pub(crate) fn miss(&self, graph: &Graph, members: &FixedBitSet) -> Vec<f64> {
         let out = graph.outgoing();
         let mut miss = vec![1.0; graph.n_nodes()];
         for u in members.ones() {
@@ -128,7 +109,8 @@ impl FirstHop {
         miss
     }
 
-    /// A(S ∪ F) − A(F): expected extra people reached in one step.
+    /// A(S ∪ F) − A(F): expected extra people reached in one step (from scratch).
+    #[cfg(test)]
     pub(crate) fn value_beyond(&self, graph: &Graph, set: &[NodeIdx], fixed: &FixedBitSet) -> f64 {
         let mut both = fixed.clone();
         both.extend(set.iter().map(|&v| v as usize));
@@ -138,217 +120,198 @@ impl FirstHop {
     }
 }
 
-/// σ(T ∪ F) − σ(F) estimated on `rr` with the one-step control variate, in people.
-pub(crate) fn estimate_beyond(
-    graph: &Graph,
-    first_hop: &FirstHop,
-    rr: &RrSets,
-    set: &[NodeIdx],
-    fixed: &FixedBitSet,
-) -> f64 {
-    let mut members = fixed.clone();
-    members.extend(set.iter().map(|&v| v as usize));
-    let hits =
-        |nodes: &[NodeIdx], who: &FixedBitSet| nodes.iter().any(|&v| who.contains(v as usize));
-    let chunk = 1 << 14;
-    let sampled: i64 = (0..rr.len().div_ceil(chunk))
-        .into_par_iter()
-        .map(|c| {
-            let mut sum = 0i64;
-            for r in c * chunk..((c + 1) * chunk).min(rr.len()) {
-                let (all, first) = (rr.set(r), rr.first_layer(r));
-                let x = hits(all, &members) as i64 - hits(all, fixed) as i64;
-                let y = hits(first, &members) as i64 - hits(first, fixed) as i64;
-                sum += x - y;
-            }
-            sum
-        })
-        .sum();
-    first_hop.value_beyond(graph, set, fixed)
-        + sampled as f64 * graph.n_nodes() as f64 / rr.len() as f64
+/// The exact one-step state while seeds are added: who is not yet reached in one step, and
+/// with what probability. Gains are computed on demand (O(out-degree)).
+#[derive(Clone)]
+pub(crate) struct OneStep<'a> {
+    graph: &'a Graph,
+    weights: &'a FirstHop,
+    /// The seeds so far (fixed seeds included).
+    pub(crate) members: FixedBitSet,
+    /// Per node, the chance of not being reached in one step (0 for members).
+    miss: Vec<f64>,
+    /// A(S) − A(F): one-step reach added since the start.
+    pub(crate) value: f64,
 }
 
-/// Greedy on the control-variate estimator: each step adds the allowed node with the largest
-/// estimated gain (exact one-step gain + sampled remainder), ties to the lower index.
+impl<'a> OneStep<'a> {
+    /// The state with the fixed seeds `fixed` as members.
+    ///
+    /// # Complexity
+    /// O(n + out-degrees of the fixed seeds).
+    pub(crate) fn new(graph: &'a Graph, weights: &'a FirstHop, fixed: &FixedBitSet) -> OneStep<'a> {
+        let mut members = fixed.clone();
+        members.grow(graph.n_nodes());
+        let miss = weights.miss(graph, &members);
+        OneStep {
+            graph,
+            weights,
+            members,
+            miss,
+            value: 0.0,
+        }
+    }
+
+    /// The one-step reach `u` would add now: its own miss chance plus, through each edge
+    /// u→r, what it adds to r's chance.
+    pub(crate) fn gain(&self, u: NodeIdx) -> f64 {
+        if self.members.contains(u as usize) {
+            return 0.0;
+        }
+        let out = self.graph.outgoing();
+        let row = out.offsets()[u as usize]..out.offsets()[u as usize + 1];
+        self.miss[u as usize]
+            + out.targets()[row.clone()]
+                .iter()
+                .zip(&self.weights.prob[row])
+                .filter(|&(&r, _)| r != u)
+                .map(|(&r, &p)| self.weights.gain_through(self.miss[r as usize], p))
+                .sum::<f64>()
+    }
+
+    /// [`OneStep::gain`] of every node, in parallel.
+    pub(crate) fn gains(&self) -> Vec<f64> {
+        (0..self.members.len() as NodeIdx)
+            .into_par_iter()
+            .map(|u| self.gain(u))
+            .collect()
+    }
+
+    /// Makes `v` a seed. `changed(x, before, after)` hears of every node x whose miss chance
+    /// moves (v itself to 0, its out-neighbours down): the gains of x and of x's
+    /// in-neighbours depend on it.
+    pub(crate) fn add(&mut self, v: NodeIdx, mut changed: impl FnMut(NodeIdx, f64, f64)) {
+        if self.members.contains(v as usize) {
+            return;
+        }
+        self.value += self.gain(v);
+        self.members.insert(v as usize);
+        let old = std::mem::replace(&mut self.miss[v as usize], 0.0);
+        changed(v, old, 0.0);
+        let out = self.graph.outgoing();
+        let row = out.offsets()[v as usize]..out.offsets()[v as usize + 1];
+        for (&r, &p) in out.targets()[row.clone()]
+            .iter()
+            .zip(&self.weights.prob[row])
+        {
+            if r == v || self.members.contains(r as usize) {
+                continue;
+            }
+            let before = self.miss[r as usize];
+            let after = self.weights.after(before, p);
+            self.miss[r as usize] = after;
+            changed(r, before, after);
+        }
+    }
+
+    /// The edges leaving `u` with their first-step weights.
+    pub(crate) fn out_edges(&self, u: NodeIdx) -> impl Iterator<Item = (NodeIdx, f64)> + '_ {
+        let out = self.graph.outgoing();
+        let row = out.offsets()[u as usize]..out.offsets()[u as usize + 1];
+        out.targets()[row.clone()]
+            .iter()
+            .copied()
+            .zip(self.weights.prob[row].iter().copied())
+    }
+
+    /// How a change of x's miss chance from `before` to `after` moves the gain of an
+    /// in-neighbour of x whose edge into x has weight p.
+    #[inline]
+    pub(crate) fn through(&self, before: f64, after: f64, p: f64) -> f64 {
+        self.weights.gain_through(after, p) - self.weights.gain_through(before, p)
+    }
+
+    /// A(S ∪ T) − A(S) for the current members S, without changing the state.
+    ///
+    /// # Complexity
+    /// O(d log d) with d the out-degrees of T summed.
+    pub(crate) fn value_of(&self, set: &[NodeIdx]) -> f64 {
+        let out = self.graph.outgoing();
+        let mut set = set.to_vec();
+        set.sort_unstable();
+        set.dedup();
+        let in_set = |v: NodeIdx| set.binary_search(&v).is_ok();
+        let mut touched: Vec<(NodeIdx, f64)> = Vec::new();
+        for &v in &set {
+            let row = out.offsets()[v as usize]..out.offsets()[v as usize + 1];
+            for (&r, &p) in out.targets()[row.clone()]
+                .iter()
+                .zip(&self.weights.prob[row])
+            {
+                if r != v {
+                    touched.push((r, p));
+                }
+            }
+        }
+        touched.sort_unstable_by_key(|&(r, _)| r);
+        let mut value = 0.0;
+        for &v in &set {
+            if !self.members.contains(v as usize) {
+                value += self.miss[v as usize];
+            }
+        }
+        for group in touched.chunk_by(|a, b| a.0 == b.0) {
+            let r = group[0].0;
+            if self.members.contains(r as usize) || in_set(r) {
+                continue;
+            }
+            let before = self.miss[r as usize];
+            let after = group
+                .iter()
+                .fold(before, |m, &(_, p)| self.weights.after(m, p));
+            value += before - after;
+        }
+        value
+    }
+}
+
+/// An upper bound on max A(S ∪ F) − A(F) over k eligible nodes: lazy greedy on the exact
+/// gains (they only fall, so a gain recomputed this step and still on top is the largest),
+/// and for every prefix S_i, A(S_i) + the k largest gains (submodularity); the least of
+/// these, and A(S_k) / (1 − (1 − 1/k)^k).
+///
+/// `gains` are [`OneStep::gains`] of `start`.
 ///
 /// # Complexity
-/// O(Σ|R| + m + k·n) time plus the one-step updates, O(n + Σ|R|) memory.
-pub(crate) fn greedy(
-    graph: &Graph,
-    first_hop: &FirstHop,
-    rr: &RrSets,
-    checked: &Checked,
-    k: usize,
-) -> Vec<NodeIdx> {
-    let n_nodes = graph.n_nodes();
-    // Without sets, the greedy maximises the exact one-step reach alone.
-    let scale = if rr.len() == 0 {
-        0.0
-    } else {
-        n_nodes as f64 / rr.len() as f64
-    };
-    let mut members = checked.fixed.clone();
-    members.grow(n_nodes);
-    let n_sets = rr.len();
-    let hits = |nodes: &[NodeIdx]| nodes.iter().any(|&v| members.contains(v as usize));
-    let mut x_covered = FixedBitSet::with_capacity(n_sets);
-    let mut y_covered = FixedBitSet::with_capacity(n_sets);
-    for r in 0..n_sets {
-        if hits(rr.set(r)) {
-            x_covered.insert(r);
-        }
-        if hits(rr.first_layer(r)) {
-            y_covered.insert(r);
-        }
-    }
-    // Node → (set << 1 | in first layer), for sets where the node can still change X or Y.
-    let mut offsets = vec![0usize; n_nodes + 1];
-    let mut count_x = vec![0i64; n_nodes];
-    let mut count_y = vec![0i64; n_nodes];
-    let live = |r: usize, pos: usize, first: usize| {
-        !x_covered.contains(r) || (pos < first && !y_covered.contains(r))
-    };
-    for r in 0..n_sets {
-        let first = rr.first_layer(r).len();
-        for (pos, &v) in rr.set(r).iter().enumerate() {
-            if live(r, pos, first) {
-                offsets[v as usize + 1] += 1;
-                count_x[v as usize] += !x_covered.contains(r) as i64;
-                count_y[v as usize] += (pos < first && !y_covered.contains(r)) as i64;
-            }
-        }
-    }
-    for v in 0..n_nodes {
-        offsets[v + 1] += offsets[v];
-    }
-    let mut cursor = offsets.clone();
-    let mut entries = vec![0u32; offsets[n_nodes]];
-    for r in 0..n_sets {
-        let first = rr.first_layer(r).len();
-        for (pos, &v) in rr.set(r).iter().enumerate() {
-            if live(r, pos, first) {
-                entries[cursor[v as usize]] = ((r as u32) << 1) | (pos < first) as u32;
-                cursor[v as usize] += 1;
-            }
-        }
-    }
-    drop(cursor);
-
-    let out = graph.outgoing();
-    let incoming = graph.incoming();
-    let mut miss = first_hop.miss(graph, &members);
-    let mut gain_one_step: Vec<f64> = (0..n_nodes)
-        .map(|u| {
-            let row = out.offsets()[u]..out.offsets()[u + 1];
-            miss[u]
-                + row
-                    .filter(|&e| out.targets()[e] as usize != u)
-                    .map(|e| {
-                        first_hop.gain_through(miss[out.targets()[e] as usize], first_hop.prob[e])
-                    })
-                    .sum::<f64>()
-        })
+/// O(n) with the first gains given, then O(k² log n) recomputations of O(out-degree) each.
+pub(crate) fn upper_bound(start: &OneStep<'_>, gains: &[f64], checked: &Checked, k: usize) -> f64 {
+    let mut state = start.clone();
+    let mut heap: BinaryHeap<(OrdF64, Reverse<NodeIdx>, usize)> = checked
+        .eligible
+        .ones()
+        .map(|u| (OrdF64(gains[u]), Reverse(u as NodeIdx), 0))
         .collect();
-    let score = |u: NodeIdx, gain_one_step: &[f64], count_x: &[i64], count_y: &[i64]| {
-        gain_one_step[u as usize] + scale * (count_x[u as usize] - count_y[u as usize]) as f64
-    };
-    // Scores mostly fall as picks accumulate, so the picks come from the best few initial
-    // scores: scan a shortlist, and everyone only when no shortlisted node is allowed.
-    let mut shortlist: Vec<NodeIdx> = checked.eligible.ones().map(|u| u as NodeIdx).collect();
-    let n_short = (8 * k).max(256);
-    if shortlist.len() > n_short {
-        let key = |&u: &NodeIdx| {
-            (
-                std::cmp::Reverse(OrdF64(score(u, &gain_one_step, &count_x, &count_y))),
-                u,
-            )
-        };
-        shortlist.select_nth_unstable_by_key(n_short, key);
-        shortlist.truncate(n_short);
-        shortlist.sort_unstable();
+    let mut best = f64::INFINITY;
+    let mut fresh = Vec::with_capacity(k);
+    for step in 0..=k {
+        // The k largest current gains: an entry computed at this step is current.
+        fresh.clear();
+        while fresh.len() < k {
+            let Some((g, Reverse(u), at)) = heap.pop() else {
+                break;
+            };
+            if at == step {
+                fresh.push((g, Reverse(u), at));
+            } else {
+                heap.push((OrdF64(state.gain(u)), Reverse(u), step));
+            }
+        }
+        let top: f64 = fresh.iter().map(|(g, _, _)| g.0.max(0.0)).sum();
+        best = best.min(state.value + top);
+        if step == k || fresh.is_empty() {
+            break;
+        }
+        let (_, Reverse(v), _) = fresh[0];
+        heap.extend(fresh.drain(1..));
+        state.add(v, |_, _, _| {});
     }
-    let mut tracker = checked.tracker(k);
-    let mut picks = Vec::with_capacity(k);
-    for _ in 0..k {
-        let best_of = |nodes: &mut dyn Iterator<Item = NodeIdx>| {
-            let mut best: Option<(f64, NodeIdx)> = None;
-            for u in nodes {
-                if members.contains(u as usize) || !tracker.allows(u) {
-                    continue;
-                }
-                let s = score(u, &gain_one_step, &count_x, &count_y);
-                if best.is_none_or(|(b, _)| s > b) {
-                    best = Some((s, u));
-                }
-            }
-            best
-        };
-        let best = best_of(&mut shortlist.iter().copied())
-            .or_else(|| best_of(&mut checked.eligible.ones().map(|u| u as NodeIdx)));
-        let Some((_, v)) = best else { break };
-        tracker.take(v);
-        picks.push(v);
-        members.insert(v as usize);
-        for &entry in &entries[offsets[v as usize]..offsets[v as usize + 1]] {
-            let r = (entry >> 1) as usize;
-            if !x_covered.contains(r) {
-                x_covered.insert(r);
-                for &u in rr.set(r) {
-                    count_x[u as usize] -= 1;
-                }
-            }
-            if entry & 1 == 1 && !y_covered.contains(r) {
-                y_covered.insert(r);
-                for &u in rr.first_layer(r) {
-                    count_y[u as usize] -= 1;
-                }
-            }
-        }
-        // v is reached for sure now: in-neighbours lose their one-step gain through v.
-        let old = std::mem::replace(&mut miss[v as usize], 0.0);
-        let prob_in = first_hop.prob_in();
-        let in_row = incoming.offsets()[v as usize]..incoming.offsets()[v as usize + 1];
-        for (&u, &p) in incoming.targets()[in_row.clone()]
-            .iter()
-            .zip(&prob_in[in_row])
-        {
-            if u != v && !members.contains(u as usize) {
-                gain_one_step[u as usize] -= first_hop.gain_through(old, p);
-            }
-        }
-        // v's out-neighbours become likelier to be reached in one step.
-        let row = out.offsets()[v as usize]..out.offsets()[v as usize + 1];
-        for e in row {
-            let r = out.targets()[e];
-            if r == v || members.contains(r as usize) {
-                continue;
-            }
-            let before = miss[r as usize];
-            let after = first_hop.after(before, first_hop.prob[e]);
-            miss[r as usize] = after;
-            gain_one_step[r as usize] += after - before;
-            if first_hop.threshold {
-                // A threshold edge adds its weight whatever the target's state: no change.
-                continue;
-            }
-            let delta = after - before;
-            let in_row = incoming.offsets()[r as usize]..incoming.offsets()[r as usize + 1];
-            for (&u, &p) in incoming.targets()[in_row.clone()]
-                .iter()
-                .zip(&prob_in[in_row])
-            {
-                if u != r && !members.contains(u as usize) {
-                    gain_one_step[u as usize] += delta * p;
-                }
-            }
-        }
-    }
-    picks
+    let ratio = 1.0 - (1.0 - 1.0 / k as f64).powi(k as i32);
+    best.min(state.value / ratio).max(state.value)
 }
 
-/// Total order on finite floats for sorting keys.
-#[derive(Clone, Copy, PartialEq)]
-struct OrdF64(f64);
+/// Total order on floats for sorting keys.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct OrdF64(pub(crate) f64);
 impl Eq for OrdF64 {}
 impl PartialOrd for OrdF64 {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
@@ -365,10 +328,9 @@ impl Ord for OrdF64 {
 mod tests {
     use super::*;
     use crate::influence::constraints::Constraints;
-    use crate::influence::model::ReverseSampler;
 
     #[test]
-    fn one_step_value_is_exact_and_the_estimate_unbiased() {
+    fn one_step_value_is_exact() {
         // 0 → 1, 0 → 2, 1 → 2, 2 → 3 with p = 0.5.
         let g = Graph::directed(4, [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0), (2, 3, 1.0)]);
         let model = Model::IndependentCascade(EdgeProbability::Uniform(0.5));
@@ -378,29 +340,43 @@ mod tests {
         assert!((fh.value_beyond(&g, &[0], &none) - 2.0).abs() < 1e-12);
         // From {0, 1}: node 2 reached w.p. 3/4, node 3 w.p. 0 in one step.
         assert!((fh.value_beyond(&g, &[0, 1], &none) - 2.75).abs() < 1e-12);
-        // σ({0}) = 1 + 1/2 + P(2) + P(3), P(2) = 1 − (1/2)(1 − 1/4) = 5/8, P(3) = 5/16.
-        let sampler = ReverseSampler::new(&g, &model).unwrap();
-        let mut rr = RrSets::new(9, 0);
-        rr.extend(&g, &sampler, 200_000);
-        let est = estimate_beyond(&g, &fh, &rr, &[0], &none);
-        assert!(
-            (est - (1.5 + 0.625 + 0.3125)).abs() < 0.01,
-            "estimate {est}"
-        );
+        // The incremental state agrees.
+        let mut state = OneStep::new(&g, &fh, &none);
+        assert!((state.gain(0) - 2.0).abs() < 1e-12);
+        assert!((state.value_of(&[0, 1]) - 2.75).abs() < 1e-12);
+        state.add(0, |_, _, _| {});
+        assert!((state.gain(1) - 0.75).abs() < 1e-12, "{}", state.gain(1));
+        assert!((state.value_of(&[1, 3]) - 1.75).abs() < 1e-12);
+        state.add(1, |_, _, _| {});
+        assert!((state.value - 2.75).abs() < 1e-12);
+        assert!((state.gain(3) - 1.0).abs() < 1e-12);
     }
 
     #[test]
-    fn greedy_takes_the_hub_then_the_other_component() {
+    fn the_bound_is_above_every_k_set_and_tight_on_a_star() {
         let g = Graph::directed(
-            7,
-            [(0, 1), (0, 2), (0, 3), (4, 5), (5, 6)].map(|(s, t)| (s, t, 1.0)),
+            6,
+            [(0, 1), (0, 2), (0, 3), (4, 5)].map(|(s, t)| (s, t, 1.0)),
         );
-        let model = Model::IndependentCascade(EdgeProbability::Uniform(0.9));
-        let sampler = ReverseSampler::new(&g, &model).unwrap();
-        let mut rr = RrSets::new(2, 0);
-        rr.extend(&g, &sampler, 20_000);
-        let checked = Checked::new(7, 2, &Constraints::default(), None).unwrap();
-        let picks = greedy(&g, &FirstHop::new(&g, &model), &rr, &checked, 2);
-        assert_eq!(picks, vec![0, 4]);
+        for model in [
+            Model::IndependentCascade(EdgeProbability::Uniform(0.5)),
+            Model::LinearThreshold,
+        ] {
+            let fh = FirstHop::new(&g, &model);
+            let none = FixedBitSet::with_capacity(6);
+            let checked = Checked::new(6, 2, &Constraints::default(), None).unwrap();
+            let start = OneStep::new(&g, &fh, &none);
+            let bound = upper_bound(&start, &start.gains(), &checked, 2);
+            let mut best: f64 = 0.0;
+            for a in 0..6 {
+                for b in a + 1..6 {
+                    best = best.max(fh.value_beyond(&g, &[a, b], &none));
+                }
+            }
+            assert!(
+                bound >= best - 1e-12 && bound <= best * 1.6,
+                "{bound} vs {best}"
+            );
+        }
     }
 }

@@ -2,45 +2,81 @@
 //! maximization"): two independent pools of RR sets, R1 to choose and R2 to check, doubled
 //! until the certified ratio σˡ(S) / σᵘ(OPT) reaches the target, or until the pool size of
 //! the martingale analysis (Tang, Shi & Xiao, SIGMOD 2015) that guarantees it anyway.
+//!
+//! Without fixed seeds both bounds use the one-step control variate ([`super::first_hop`]):
+//! σˡ(S) = A(S) + n·LB(Z-count)/θ₂, where Z marks sets S reaches only beyond their first
+//! layer (a Bernoulli variable, so the same martingale bound applies), and
+//! σᵘ(OPT) ≤ max A + n·UB(W-coverage)/θ₁, where W covers a set when a node lies beyond its
+//! first layer (Z ≤ W, and W-coverage is a coverage function, so greedy prefixes bound its
+//! optimum). max A is bounded exactly, without sampling. Both sampled counts are a fraction
+//! of the plain coverage, so the bounds meet with several times fewer RR sets.
 
 use fixedbitset::FixedBitSet;
 
 use super::constraints::Checked;
+use super::cv_greedy;
+use super::first_hop::{self, OneStep};
 use super::greedy::{GreedyOutcome, greedy};
 use super::model::ReverseSampler;
-use super::rr_sets::RrSets;
-use crate::Graph;
+use super::rr_sets::{Part, RrSets};
+use crate::{Graph, NodeIdx};
 
 /// Stream numbers of the pools: every pool is its own reproducible random sequence.
 pub(crate) const STREAM_CHOOSE: u64 = 1;
 pub(crate) const STREAM_CHECK: u64 = 2;
+
+/// Candidate sets whose lower bounds share one round's confidence budget.
+pub(crate) const MAX_CANDIDATES: usize = 4;
 
 /// Inputs of one OPIM-C run.
 pub(crate) struct Plan<'a> {
     pub(crate) graph: &'a Graph,
     pub(crate) sampler: &'a ReverseSampler,
     pub(crate) checked: &'a Checked,
+    /// One-step state of the fixed seeds, and every node's one-step gain in it.
+    pub(crate) one_step: &'a OneStep<'a>,
+    pub(crate) one_step_gains: &'a [f64],
     pub(crate) k: usize,
     pub(crate) epsilon: f64,
     pub(crate) delta: f64,
     pub(crate) seed: u64,
     pub(crate) max_rr_sets: usize,
+    /// Stop doubling when a pool would pass this many node entries.
+    pub(crate) max_rr_entries: usize,
     /// Keep doubling while the checking pool holds fewer node entries than this.
     pub(crate) min_rr_entries: usize,
 }
 
-/// What OPIM-C leaves behind: the greedy set, both pools, and the bounds.
+/// Why the pools stopped growing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// The tested set's certified ratio reached the target.
+    Certified,
+    /// θ_max reached: plain greedy on R1 has the guarantee by the martingale analysis.
+    RoundLimit,
+    /// A memory cap: no guarantee beyond the certificates.
+    Budget,
+}
+
+/// What OPIM-C leaves behind: both pools, the bounds and the tested set.
 pub(crate) struct Outcome {
-    pub(crate) greedy: GreedyOutcome,
     pub(crate) choose: RrSets,
     pub(crate) check: RrSets,
     pub(crate) check_pre_covered: FixedBitSet,
     /// Upper bound on the optimum's marginal spread (people), valid w.p. ≥ 1 − δ/3.
     pub(crate) opt_upper: f64,
-    /// ln(3 i_max / δ): the confidence term of each bound.
+    /// ln(6 i_max · MAX_CANDIDATES / δ): the confidence term of each bound.
     pub(crate) log_term: f64,
     /// Greedy's worst-case ratio under the constraints: 1 − 1/e, or 1/2 with quotas.
     pub(crate) ratio: f64,
+    pub(crate) stop: Stop,
+    /// Whether the bounds used the one-step control variate (no fixed seeds).
+    pub(crate) control_variate: bool,
+    /// The set the stopping test certified: the control-variate greedy set, or the plain
+    /// greedy set when the last round used plain bounds.
+    pub(crate) tested: Vec<NodeIdx>,
+    /// The plain greedy outcome, when it was the tested set.
+    pub(crate) plain: Option<GreedyOutcome>,
 }
 
 /// Lower confidence bound on a coverage's mean, times `scale` (Tang et al. 2018, Lemma 4.2
@@ -62,22 +98,42 @@ fn ln_binomial(n: usize, k: usize) -> f64 {
     (0..k).map(|i| ((n - i) as f64 / (i + 1) as f64).ln()).sum()
 }
 
+/// The certified lower bound on σ(T ∪ F) − σ(F) for a set T chosen without R2: without
+/// fixed seeds, the better of the plain bound LB(X) and the control-variate bound
+/// A(T) + LB(Z) (`a` pays for both).
+pub(crate) fn set_lower_bound(
+    one_step: &OneStep<'_>,
+    check: &RrSets,
+    pre_covered: &FixedBitSet,
+    control_variate: bool,
+    set: &[NodeIdx],
+    a: f64,
+) -> f64 {
+    let scale = one_step.members.len() as f64 / check.len() as f64;
+    if control_variate {
+        let (exact, reached, beyond) = cv_greedy::split(one_step, check, set);
+        (exact + lower_bound(beyond as f64, a, scale)).max(lower_bound(reached as f64, a, scale))
+    } else {
+        let mut members = FixedBitSet::with_capacity(one_step.members.len());
+        members.extend(set.iter().map(|&v| v as usize));
+        lower_bound(check.count_covered(&members, pre_covered) as f64, a, scale)
+    }
+}
+
 /// Runs OPIM-C.
 pub(crate) fn run(plan: &Plan<'_>) -> Outcome {
-    let n = plan.graph.n_nodes() as f64;
+    let n_nodes = plan.graph.n_nodes();
+    let n = n_nodes as f64;
     let k = plan.k;
     let ratio = if plan.checked.has_quotas {
         0.5
     } else {
         1.0 - (-1.0f64).exp()
     };
+    let control_variate = plan.checked.fixed.is_clear();
     // OPT ≥ k without fixed seeds (every seed activates itself); with them, only ≥ 1 is
     // assumed for the size cap (the certificate does not rely on it).
-    let opt_lower = if plan.checked.fixed.is_clear() {
-        k as f64
-    } else {
-        1.0
-    };
+    let opt_lower = if control_variate { k as f64 } else { 1.0 };
     let eps = plan.epsilon;
     let l1 = (6.0 / plan.delta).ln();
     let lnc = ln_binomial(plan.checked.n_eligible, k);
@@ -85,59 +141,103 @@ pub(crate) fn run(plan: &Plan<'_>) -> Outcome {
         / (eps * eps * opt_lower);
     let theta_0 = (theta_max * eps * eps * opt_lower / n).max(1.0);
     let i_max = (theta_max / theta_0).log2().ceil().max(1.0) as u32;
-    let a = (3.0 * i_max as f64 / plan.delta).ln();
+    // Per round, δ/(3 i_max) for each bound, shared by up to MAX_CANDIDATES sets and by the
+    // plain and control-variate forms of each bound.
+    let a = (3.0 * i_max as f64 * MAX_CANDIDATES as f64 * 2.0 / plan.delta).ln();
     let cap = plan.max_rr_sets.max(1);
-    let mut size = (theta_0.ceil() as usize).min(cap);
-
-    let mut fixed_members = plan.checked.fixed.clone();
-    fixed_members.grow(plan.graph.n_nodes());
+    let theta_0 = (theta_0.ceil() as usize).min(cap);
     let mut choose = RrSets::new(plan.seed, STREAM_CHOOSE);
     let mut check = RrSets::new(plan.seed, STREAM_CHECK);
+    // Room to double both pools within the memory budget.
+    let room = |choose: &RrSets, check: &RrSets| {
+        2 * choose.n_entries().max(check.n_entries()) <= plan.max_rr_entries
+    };
+    // Grow to θ₀ by doublings from 64 sets, so that huge sets (dense graphs, p near 1)
+    // cannot overshoot the budget; no bound is tested before θ₀, so no confidence is spent.
+    let mut size = theta_0.min(64);
+    loop {
+        choose.extend(plan.graph, plan.sampler, size - choose.len());
+        check.extend(plan.graph, plan.sampler, size - check.len());
+        if size >= theta_0 || !room(&choose, &check) {
+            break;
+        }
+        size = (2 * size).min(theta_0);
+    }
+
+    let unconstrained = plan.checked.without_quotas();
+    let one_step_bound = if control_variate {
+        first_hop::upper_bound(plan.one_step, plan.one_step_gains, &unconstrained, k)
+    } else {
+        0.0
+    };
+    let fixed_members = &plan.one_step.members;
     let target = ratio - eps;
     let mut round = 1;
     loop {
         choose.extend(plan.graph, plan.sampler, size - choose.len());
         check.extend(plan.graph, plan.sampler, size - check.len());
-        let (choose_pre, check_pre) = if fixed_members.is_clear() {
+        let (choose_pre, check_pre) = if control_variate {
             (
                 FixedBitSet::with_capacity(choose.len()),
                 FixedBitSet::with_capacity(check.len()),
             )
         } else {
             (
-                choose.covered_by(&fixed_members),
-                check.covered_by(&fixed_members),
+                choose.covered_by(fixed_members),
+                check.covered_by(fixed_members),
             )
         };
-        let outcome = greedy(&choose, &choose_pre, plan.checked, k);
-        let mut members = FixedBitSet::with_capacity(plan.graph.n_nodes());
-        members.extend(outcome.picks.iter().map(|&v| v as usize));
-        let coverage_check = check.count_covered(&members, &check_pre) as f64;
-        let sigma_low = lower_bound(coverage_check, a, n / check.len() as f64);
-        let opt_upper = upper_bound(outcome.upper_bound as f64, a, n / choose.len() as f64);
-        let certified = sigma_low / opt_upper;
-        tracing::debug!(
-            round,
-            size,
-            coverage_choose = outcome.coverage,
-            coverage_check,
-            sigma_low,
-            opt_upper,
-            certified,
-            "opim-c round"
+        let scale_choose = n / choose.len() as f64;
+        // The control variate pays when most entries are in first layers (small
+        // probabilities); when most lie beyond (near-certain spread), plain bounds are tighter.
+        let use_cv = control_variate && 2 * choose.n_beyond_entries() < choose.n_entries();
+        let (tested, plain, opt_upper) = if use_cv {
+            let tested =
+                cv_greedy::greedy(plan.one_step, plan.one_step_gains, &choose, plan.checked, k);
+            let beyond = greedy(&choose, Part::BeyondFirst, &choose_pre, &unconstrained, k);
+            let opt_upper =
+                one_step_bound + upper_bound(beyond.upper_bound as f64, a, scale_choose);
+            (tested, None, opt_upper)
+        } else {
+            let outcome = greedy(&choose, Part::Whole, &choose_pre, plan.checked, k);
+            let opt_upper = upper_bound(outcome.upper_bound as f64, a, scale_choose);
+            (outcome.picks.clone(), Some(outcome), opt_upper)
+        };
+        let sigma_low = set_lower_bound(
+            plan.one_step,
+            &check,
+            &check_pre,
+            control_variate,
+            &tested,
+            a,
         );
-        let done = (certified >= target && check.n_entries() >= plan.min_rr_entries)
-            || round >= i_max
-            || size >= cap;
-        if done {
+        let certified = sigma_low / opt_upper;
+        tracing::debug!(round, size, sigma_low, opt_upper, certified, "opim-c round");
+        let stop = if certified >= target && check.n_entries() >= plan.min_rr_entries {
+            Some(Stop::Certified)
+        } else if round >= i_max {
+            Some(Stop::RoundLimit)
+        } else if size >= cap || !room(&choose, &check) {
+            Some(if certified >= target {
+                Stop::Certified
+            } else {
+                Stop::Budget
+            })
+        } else {
+            None
+        };
+        if let Some(stop) = stop {
             return Outcome {
-                greedy: outcome,
                 choose,
                 check,
                 check_pre_covered: check_pre,
                 opt_upper,
                 log_term: a,
                 ratio,
+                stop,
+                control_variate,
+                tested,
+                plain,
             };
         }
         size = (2 * size).min(cap);

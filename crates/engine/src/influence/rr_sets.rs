@@ -16,8 +16,37 @@ use crate::{Graph, NodeIdx};
 /// Sets per work item: large enough to amortise scheduling, small enough to balance.
 const BLOCK: usize = 2048;
 
+/// Which nodes of each RR set count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Part {
+    /// All of them: plain coverage, the spread.
+    Whole,
+    /// Those beyond the first layer: what the one-step control variate leaves to sampling.
+    BeyondFirst,
+}
+
+/// A node → values index over RR sets (see [`RrSets::invert`]).
+pub(crate) struct Inverted {
+    offsets: Vec<usize>,
+    entries: Vec<u32>,
+}
+
+impl Inverted {
+    /// The values listed under node `v`.
+    #[inline]
+    pub(crate) fn of(&self, v: NodeIdx) -> &[u32] {
+        &self.entries[self.offsets[v as usize]..self.offsets[v as usize + 1]]
+    }
+
+    /// How many values are listed under node `v`.
+    #[inline]
+    pub(crate) fn len_of(&self, v: NodeIdx) -> usize {
+        self.offsets[v as usize + 1] - self.offsets[v as usize]
+    }
+}
+
 /// One task's sets: their nodes, and per set (length, first-layer length).
-type Part = (Vec<NodeIdx>, Vec<(u32, u32)>);
+type TaskSets = (Vec<NodeIdx>, Vec<(u32, u32)>);
 
 /// A growing collection of RR sets drawn from one random stream.
 #[derive(Clone, Debug)]
@@ -27,6 +56,8 @@ pub(crate) struct RrSets {
     /// Per set, how many of its first nodes are the root and the root's live in-neighbours
     /// (the part a seed reaches in one step): the control variate of [`super::first_hop`].
     first_layer: Vec<u32>,
+    /// Σ over sets of the entries beyond the first layer.
+    n_beyond: usize,
     seed: u64,
     stream: u64,
 }
@@ -38,6 +69,7 @@ impl RrSets {
             nodes: Vec::new(),
             offsets: vec![0],
             first_layer: Vec::new(),
+            n_beyond: 0,
             seed,
             stream,
         }
@@ -53,6 +85,12 @@ impl RrSets {
         self.nodes.len()
     }
 
+    /// Entries beyond the first layers, over all sets: what the one-step control variate
+    /// leaves to sampling.
+    pub(crate) fn n_beyond_entries(&self) -> usize {
+        self.n_beyond
+    }
+
     /// The nodes of set `set_idx`, root first.
     #[inline]
     pub(crate) fn set(&self, set_idx: usize) -> &[NodeIdx] {
@@ -64,6 +102,22 @@ impl RrSets {
     pub(crate) fn first_layer(&self, set_idx: usize) -> &[NodeIdx] {
         let start = self.offsets[set_idx];
         &self.nodes[start..start + self.first_layer[set_idx] as usize]
+    }
+
+    /// The nodes of set `set_idx` beyond its first layer: reached from the root's live
+    /// in-neighbours in two steps or more.
+    #[inline]
+    pub(crate) fn beyond_first(&self, set_idx: usize) -> &[NodeIdx] {
+        &self.set(set_idx)[self.first_layer[set_idx] as usize..]
+    }
+
+    /// The whole set or the part beyond its first layer.
+    #[inline]
+    pub(crate) fn part(&self, set_idx: usize, part: Part) -> &[NodeIdx] {
+        match part {
+            Part::Whole => self.set(set_idx),
+            Part::BeyondFirst => self.beyond_first(set_idx),
+        }
     }
 
     /// The root of set `set_idx`: the person this set is about.
@@ -91,7 +145,7 @@ impl RrSets {
             })
             .collect();
         let (seed, stream) = (self.seed, self.stream);
-        let parts: Vec<Part> = tasks
+        let parts: Vec<TaskSets> = tasks
             .into_par_iter()
             .map(|(lo, hi)| {
                 let mut grower = Grower::new(graph, sampler);
@@ -107,17 +161,75 @@ impl RrSets {
             })
             .collect();
         let n_new: usize = parts.iter().map(|(nodes, _)| nodes.len()).sum();
-        self.nodes.reserve(n_new);
-        self.offsets.reserve(count);
+        self.nodes.reserve_exact(n_new);
+        self.offsets.reserve_exact(count);
+        self.first_layer.reserve_exact(count);
         for (nodes, lens) in parts {
             let mut at = *self.offsets.last().expect("offsets start with 0");
             for (len, first) in lens {
+                self.n_beyond += (len - first) as usize;
                 at += len as usize;
                 self.offsets.push(at);
                 self.first_layer.push(first);
             }
             self.nodes.extend_from_slice(&nodes);
         }
+    }
+
+    /// The node → sets index: for every entry (set r, position pos) that `keep` maps to a
+    /// value, that value is listed under the entry's node, in increasing r. Built in parallel
+    /// over node ranges (each range scans all sets and fills its own part), so the result
+    /// does not depend on the thread count.
+    pub(crate) fn invert<F>(&self, n_nodes: usize, keep: F) -> Inverted
+    where
+        F: Fn(usize, usize) -> Option<u32> + Sync,
+    {
+        let n_ranges = rayon::current_num_threads().clamp(1, n_nodes.max(1));
+        let bounds: Vec<usize> = (0..=n_ranges).map(|i| i * n_nodes / n_ranges).collect();
+        let scan = |lo: usize, hi: usize, visit: &mut dyn FnMut(usize, u32)| {
+            for r in 0..self.len() {
+                for (pos, &v) in self.set(r).iter().enumerate() {
+                    let v = v as usize;
+                    if (lo..hi).contains(&v)
+                        && let Some(value) = keep(r, pos)
+                    {
+                        visit(v - lo, value);
+                    }
+                }
+            }
+        };
+        let counts: Vec<Vec<u32>> = (0..n_ranges)
+            .into_par_iter()
+            .map(|i| {
+                let mut counts = vec![0u32; bounds[i + 1] - bounds[i]];
+                scan(bounds[i], bounds[i + 1], &mut |v, _| counts[v] += 1);
+                counts
+            })
+            .collect();
+        let mut offsets = Vec::with_capacity(n_nodes + 1);
+        offsets.push(0usize);
+        for &c in counts.iter().flatten() {
+            offsets.push(offsets.last().copied().unwrap_or(0) + c as usize);
+        }
+        drop(counts);
+        let mut entries = vec![0u32; offsets[n_nodes]];
+        let mut parts = Vec::with_capacity(n_ranges);
+        let mut rest = entries.as_mut_slice();
+        for i in 0..n_ranges {
+            let (part, tail) = rest.split_at_mut(offsets[bounds[i + 1]] - offsets[bounds[i]]);
+            parts.push((i, part));
+            rest = tail;
+        }
+        parts.into_par_iter().for_each(|(i, part)| {
+            let (lo, hi) = (bounds[i], bounds[i + 1]);
+            let base = offsets[lo];
+            let mut cursor: Vec<usize> = offsets[lo..hi].iter().map(|&o| o - base).collect();
+            scan(lo, hi, &mut |v, value| {
+                part[cursor[v]] = value;
+                cursor[v] += 1;
+            });
+        });
+        Inverted { offsets, entries }
     }
 
     /// Which sets contain a node of `members` (e.g. the fixed seeds).
@@ -163,8 +275,10 @@ struct Grower<'a> {
     sampler: &'a ReverseSampler,
     n_nodes: u64,
     visited: Vec<u64>,
-    /// 1 − p for uniform cascades.
-    keep: f64,
+    /// For uniform cascades, (1 − p)^d for d < 64: the chance that none of d edges is live.
+    no_live_edge: [f64; 64],
+    /// ln(1 − p) for uniform cascades, for larger degrees.
+    log_keep: f64,
 }
 
 impl<'a> Grower<'a> {
@@ -176,9 +290,13 @@ impl<'a> Grower<'a> {
             sampler,
             n_nodes: graph.n_nodes() as u64,
             visited: vec![0; graph.n_nodes().div_ceil(64)],
-            keep: match sampler {
-                ReverseSampler::IcGeometric(LogKeep::Uniform(x)) => x.exp(),
+            no_live_edge: std::array::from_fn(|d| match sampler {
+                ReverseSampler::IcGeometric(LogKeep::Uniform(x)) => (x * d as f64).exp(),
                 _ => 1.0,
+            }),
+            log_keep: match sampler {
+                ReverseSampler::IcGeometric(LogKeep::Uniform(x)) => *x,
+                _ => 0.0,
             },
         }
     }
@@ -212,9 +330,13 @@ impl<'a> Grower<'a> {
                     let (log_keep, mut draw) = match keep {
                         LogKeep::Uniform(x) => {
                             // No live edge at all, U ≤ (1 − p)^d, is the common case: test it
-                            // with a power instead of a logarithm.
+                            // against a table instead of taking a logarithm.
                             let draw = rng.open_unit();
-                            if draw <= self.keep.powi(row.len().min(i32::MAX as usize) as i32) {
+                            let none = match self.no_live_edge.get(row.len()) {
+                                Some(&none) => none,
+                                None => (self.log_keep * row.len() as f64).exp(),
+                            };
+                            if draw <= none {
                                 continue;
                             }
                             (*x, draw)
