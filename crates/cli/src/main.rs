@@ -1,18 +1,118 @@
 //! `groundswell`: the analyst's command line. Only glue: the work happens in `engine`.
+//!
+//! `main` parses the arguments, installs logging and hands over to [`try_main`]; every
+//! failure comes back as an [`anyhow::Error`] that [`exit_code`] maps to the process's exit
+//! status: 0 ok, 1 failure, 2 bad usage or bad input (clap's own usage errors are 2 too).
+//! A closed stdout (`groundswell analyze … | head`) ends the program quietly with 0.
 
+mod analyze;
+mod input;
+mod output;
+mod progress;
+mod simulate;
+
+use std::fmt;
+use std::io;
+use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
 #[derive(Parser)]
 #[command(
     name = "groundswell",
     version,
-    about = "Person-to-person change movements: network analytics and the platform."
+    about = "Person-to-person change movements: network analytics and the platform.",
+    after_help = "Run `groundswell <COMMAND> --help` for a command's options and examples.\n\
+                  Logging: set RUST_LOG (e.g. RUST_LOG=info) to log each step to stderr."
 )]
-struct Cli {}
+struct Cli {
+    /// Worker threads for parallel measures [default: one per core].
+    #[arg(long, global = true, value_name = "N")]
+    threads: Option<NonZeroUsize>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// One variant per subcommand; each lives in its own module with an `Args` and a `run`.
+#[derive(Subcommand)]
+enum Command {
+    /// Measure a network: who is central, brokers, communities, ties between units.
+    Analyze(analyze::Args),
+    /// Simulate how a behaviour spreads: expected adopters, adoption curves, per unit.
+    Simulate(simulate::Args),
+}
+
+/// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
+/// range): exit status 2, like a usage error. Parse errors of input files are also bad input.
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
 
 fn main() -> ExitCode {
-    let _cli = Cli::parse();
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    init_tracing();
+    match try_main(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            // `{:#}` prints the context chain on one line: "cannot write out.csv: No space…".
+            eprintln!("error: {err:#}");
+            exit_code(&err)
+        }
+    }
+}
+
+fn try_main(cli: Cli) -> anyhow::Result<()> {
+    if let Some(n_threads) = cli.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n_threads.get())
+            .build_global()?;
+    }
+    match cli.command {
+        Command::Analyze(args) => analyze::run(&args),
+        Command::Simulate(args) => simulate::run(&args),
+    }
+}
+
+/// Logs go to stderr, filtered by `RUST_LOG`; warnings and errors only when it is unset.
+fn init_tracing() {
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::WARN.into())
+        .from_env_lossy();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .init();
+}
+
+/// 2 for bad input (our [`BadInput`], a file that does not parse), 1 for anything else.
+fn exit_code(err: &anyhow::Error) -> ExitCode {
+    let bad_input = err
+        .chain()
+        .any(|cause| cause.is::<BadInput>() || cause.is::<engine::io::ParseError>());
+    if bad_input {
+        ExitCode::from(2)
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Whether the error is a write to a closed pipe, which ends the program cleanly. Output
+/// code converts csv and JSON errors into `io::Error`, which keeps their kind.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io_err| io_err.kind() == io::ErrorKind::BrokenPipe)
+    })
 }

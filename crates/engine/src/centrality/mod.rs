@@ -3,6 +3,12 @@
 
 mod approx_betweenness;
 mod betweenness;
+mod betweenness_bound;
+mod betweenness_kernel;
+mod betweenness_plan;
+mod betweenness_sampler;
+#[cfg(test)]
+mod betweenness_tests;
 mod closeness;
 mod degree;
 mod pagerank;

@@ -1,0 +1,8 @@
+//! The `groundswell` binary's integration tests, one binary: each module covers one boundary.
+//! Every test runs the real binary in its own temporary directory (see `util`).
+
+mod analyze;
+mod bad_input;
+mod help;
+mod simulate;
+mod util;

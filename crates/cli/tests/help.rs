@@ -1,0 +1,43 @@
+//! Help texts: each command explains itself with examples.
+
+use predicates::prelude::*;
+
+use crate::util::TestDir;
+
+#[test]
+fn analyze_help_shows_examples_and_output_formats() {
+    let dir = TestDir::new();
+    for flag in ["--help", "-h"] {
+        dir.run(&["analyze", flag]).success().stdout(
+            predicate::str::contains("Examples:")
+                .and(predicate::str::contains("groundswell analyze --people"))
+                .and(predicate::str::contains("--format"))
+                .and(predicate::str::contains("stderr")),
+        );
+    }
+}
+
+#[test]
+fn simulate_help_shows_examples_and_output_formats() {
+    let dir = TestDir::new();
+    dir.run(&["simulate", "--help"]).success().stdout(
+        predicate::str::contains("Examples:")
+            .and(predicate::str::contains("groundswell simulate --people"))
+            .and(predicate::str::contains("--direction"))
+            .and(predicate::str::contains("--broadcast")),
+    );
+}
+
+#[test]
+fn top_level_help_lists_analyze() {
+    let dir = TestDir::new();
+    dir.run(&["--help"])
+        .success()
+        .stdout(predicate::str::contains("analyze"));
+}
+
+#[test]
+fn no_command_is_a_usage_error() {
+    let dir = TestDir::new();
+    dir.run::<&str>(&[]).code(2);
+}
