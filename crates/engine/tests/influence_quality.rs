@@ -1,18 +1,20 @@
-//! Activist selection against ground truth: forward Monte-Carlo spread of the chosen set next
-//! to top-k by degree, by PageRank and a Monte-Carlo CELF greedy on real networks; analytic
-//! cases; properties (constraints never violated, gains never increase, same picks for any
-//! thread count).
+//! Activist selection against ground truth: forward Monte-Carlo spread (`engine::diffusion`)
+//! of the chosen set next to top-k by degree, by PageRank and a Monte-Carlo CELF greedy on
+//! real networks; analytic cases; properties (constraints never violated, gains never
+//! increase, same picks for any thread count).
 //!
-//! The forward simulator here is private to the tests (independent of the engine's RR-set
-//! code): each run is one random world, an edge u→v live iff a hash of (world seed, edge) falls
-//! below p, so every seed set is measured in the same worlds and differences are precise.
+//! Seed sets are compared run by run: runs with the same (seed, run) share their tie trials,
+//! so paired differences are precise.
 
 use std::path::Path;
 
+use engine::centrality::PageRank;
+use engine::diffusion::{self, Diffusion, MonteCarlo, Start};
 use engine::influence::{
     ActivistSelection, Constraints, EdgeProbability, Model, Selection, SetSource, UnitQuota, Units,
 };
-use engine::{Error, Graph, GraphOptions, Layer, Network, NodeIdx};
+use engine::io::{ReadOptions, TiesFormat};
+use engine::{Error, Graph, Layer, Network, NodeIdx};
 use proptest::prelude::*;
 use rayon::prelude::*;
 
@@ -20,93 +22,53 @@ fn fixture(name: &str) -> Network {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name);
-    let mut net = Network::new();
-    let mut people = csv::Reader::from_path(dir.join("people.csv")).unwrap();
-    let headers = people.headers().unwrap().clone();
-    for row in people.records() {
-        let row = row.unwrap();
-        let v = net.add_node(&row[0]).unwrap();
-        for (column, value) in headers.iter().zip(row.iter()).skip(1) {
-            net.set_attribute(v, column, value);
-        }
-    }
-    let mut ties = csv::Reader::from_path(dir.join("ties.csv")).unwrap();
-    for row in ties.records() {
-        let row = row.unwrap();
-        let (s, t) = (
-            net.node_idx(&row[0]).unwrap(),
-            net.node_idx(&row[1]).unwrap(),
-        );
-        let layer = Layer::parse(&row[2]);
-        // "s asks t for advice": influence runs from t to s.
-        let (s, t) = if layer == Layer::Advice {
-            (t, s)
-        } else {
-            (s, t)
-        };
-        net.add_tie(s, t, &layer, row[3].parse().unwrap());
-    }
-    net
+    engine::io::load(
+        Some(&dir.join("people.csv")),
+        &dir.join("ties.csv"),
+        TiesFormat::Csv,
+        &ReadOptions::default(),
+    )
+    .unwrap()
 }
 
+/// Influence runs along communication and collaboration ties, and from adviser to asker:
+/// advice ties are reversed. Self-ties are dropped, parallel ties merged.
 fn graph_of(net: &Network) -> Graph {
-    net.graph(&GraphOptions {
-        layers: None,
-        drop_self_loops: true,
-    })
+    let edges = net
+        .ties()
+        .iter()
+        .filter(|tie| tie.source != tie.target)
+        .map(|tie| match net.layers()[tie.layer as usize] {
+            Layer::Advice => (tie.target, tie.source, tie.weight),
+            _ => (tie.source, tie.target, tie.weight),
+        });
+    Graph::directed(net.n_nodes(), edges)
 }
 
-fn mix(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// People reached from `seeds` in world `world` of an independent cascade with probability p.
-fn reach_in_world(g: &Graph, seeds: &[NodeIdx], p: f64, world: u64, seen: &mut [u64]) -> usize {
-    let stamp = world + 1;
-    let threshold = (p * u64::MAX as f64) as u64;
-    let out = g.outgoing();
-    let mut queue: Vec<NodeIdx> = Vec::new();
-    for &s in seeds {
-        if seen[s as usize] != stamp {
-            seen[s as usize] = stamp;
-            queue.push(s);
-        }
+fn simulator(g: &Graph, p: f64) -> diffusion::Simulator<'_> {
+    Diffusion {
+        model: diffusion::Model::IndependentCascade(diffusion::EdgeProbability::Uniform(p)),
+        ..Diffusion::default()
     }
-    let mut head = 0;
-    while head < queue.len() {
-        let v = queue[head];
-        head += 1;
-        for e in out.offsets()[v as usize]..out.offsets()[v as usize + 1] {
-            let u = out.targets()[e];
-            if seen[u as usize] != stamp && mix(mix(world) ^ e as u64) < threshold {
-                seen[u as usize] = stamp;
-                queue.push(u);
-            }
-        }
-    }
-    queue.len()
+    .simulator(g)
+    .unwrap()
 }
 
-/// Reach of each seed set in worlds `first..first + n_worlds`, world by world.
-fn reaches(g: &Graph, sets: &[&[NodeIdx]], p: f64, first: u64, n_worlds: u64) -> Vec<Vec<f64>> {
-    let per_world: Vec<Vec<f64>> = (first..first + n_worlds)
-        .into_par_iter()
-        .map_init(
-            || vec![0u64; g.n_nodes()],
-            |seen, world| {
-                sets.iter()
-                    .map(|set| {
-                        seen.fill(0);
-                        reach_in_world(g, set, p, world, seen) as f64
-                    })
-                    .collect()
-            },
-        )
-        .collect();
-    (0..sets.len())
-        .map(|i| per_world.iter().map(|w| w[i]).collect())
+/// Final sizes of each seed set in runs 0..n_runs of seed `seed`, run by run.
+fn reaches(
+    sim: &diffusion::Simulator,
+    sets: &[&[NodeIdx]],
+    seed: u64,
+    n_runs: u64,
+) -> Vec<Vec<f64>> {
+    sets.iter()
+        .map(|set| {
+            let start = Start::seeds(set);
+            (0..n_runs)
+                .into_par_iter()
+                .map(|run| sim.cascade(&start, seed, run).unwrap().n_adopted() as f64)
+                .collect()
+        })
         .collect()
 }
 
@@ -134,47 +96,33 @@ fn top_k(scores: &[f64], k: usize) -> Vec<NodeIdx> {
     order
 }
 
-/// PageRank (damping 0.85) of the reversed graph: a node ranks high when it points at nodes
-/// that rank high, i.e. by influence. Plain power iteration, uniform teleport.
+/// PageRank of the reversed graph: a node ranks high when it reaches nodes that rank high.
 fn influence_pagerank(g: &Graph) -> Vec<f64> {
-    let n = g.n_nodes();
-    let mut rank = vec![1.0 / n as f64; n];
-    for _ in 0..200 {
-        let mut next = vec![0.0; n];
-        let mut dangling = 0.0;
-        for v in g.nodes() {
-            let ins = g.in_neighbors(v);
-            if ins.is_empty() {
-                dangling += rank[v as usize];
-            }
-            for &u in ins {
-                next[u as usize] += rank[v as usize] / ins.len() as f64;
-            }
-        }
-        let teleport = (0.15 + 0.85 * dangling) / n as f64;
-        next.iter_mut().for_each(|x| *x = teleport + 0.85 * *x);
-        let change: f64 = next.iter().zip(&rank).map(|(a, b)| (a - b).abs()).sum();
-        rank = next;
-        if change < 1e-10 {
-            break;
-        }
+    let reversed = Graph::directed(g.n_nodes(), g.edges().map(|(s, t, w)| (t, s, w)));
+    PageRank {
+        weighted: false,
+        ..PageRank::default()
     }
-    rank
+    .run(&reversed)
+    .unwrap()
+    .into_values()
 }
 
-/// CELF greedy (Leskovec et al., KDD 2007) on the mean reach over `n_worlds` worlds.
-fn celf_monte_carlo(g: &Graph, p: f64, k: usize, first: u64, n_worlds: u64) -> Vec<NodeIdx> {
-    let spread = |set: &[NodeIdx]| mean(&reaches(g, &[set], p, first, n_worlds)[0]);
-    let singles: Vec<f64> = g
-        .nodes()
-        .collect::<Vec<_>>()
-        .par_iter()
-        .map(|&v| spread(&[v]))
-        .collect();
-    let mut bound: Vec<(f64, NodeIdx, usize)> = singles
-        .iter()
-        .enumerate()
-        .map(|(v, &s)| (s, v as NodeIdx, 0))
+/// CELF greedy (Leskovec et al., KDD 2007) on Monte-Carlo spreads of `n_runs` runs; returns
+/// the picks and the standard error of its last spread estimate.
+fn celf_monte_carlo(
+    sim: &diffusion::Simulator,
+    n_nodes: usize,
+    k: usize,
+    n_runs: usize,
+) -> (Vec<NodeIdx>, f64) {
+    let mc = MonteCarlo {
+        runs: n_runs,
+        seed: 1 << 40,
+    };
+    let spread = |set: &[NodeIdx]| sim.expected_spread(set, &mc).unwrap();
+    let mut bound: Vec<(f64, NodeIdx, usize)> = (0..n_nodes as NodeIdx)
+        .map(|v| (spread(&[v]).mean, v, 0))
         .collect();
     let mut picks: Vec<NodeIdx> = Vec::new();
     let mut current = 0.0;
@@ -188,10 +136,11 @@ fn celf_monte_carlo(g: &Graph, p: f64, k: usize, first: u64, n_worlds: u64) -> V
         } else {
             let mut with = picks.clone();
             with.push(v);
-            bound[0] = (spread(&with) - current, v, picks.len());
+            bound[0] = (spread(&with).mean - current, v, picks.len());
         }
     }
-    picks
+    let last = spread(&picks);
+    (picks, last.std_dev / (n_runs as f64).sqrt())
 }
 
 fn select(g: &Graph, p: f64, k: usize) -> Selection {
@@ -209,22 +158,21 @@ fn nodes(selection: &Selection) -> Vec<NodeIdx> {
     selection.picks.iter().map(|pick| pick.node).collect()
 }
 
-/// The chosen set against degree, PageRank and CELF over 10,000 worlds. Degree and PageRank
+/// The chosen set against degree, PageRank and CELF over 10,000 runs. Degree and PageRank
 /// are exact sets: ours must not be worse beyond 3 standard errors of the paired difference.
-/// CELF chose on 200 worlds of its own, so it cannot tell sets apart closer than its own
-/// noise (standard error of its spread estimate): ours must be within that.
+/// CELF chose on 200 runs of its own, so it cannot tell sets apart closer than its own noise
+/// (the standard error of its spread estimate): ours must be within that.
 fn check_against_baselines(name: &str, p: f64, k: usize) {
-    let net = fixture(name);
-    let g = graph_of(&net);
+    let g = graph_of(&fixture(name));
+    let sim = simulator(&g, p);
     let selection = select(&g, p, k);
     let chosen = nodes(&selection);
     let out_degree: Vec<f64> = g.nodes().map(|v| g.out_neighbors(v).len() as f64).collect();
     let by_degree = top_k(&out_degree, k);
     let by_pagerank = top_k(&influence_pagerank(&g), k);
-    let n_celf_worlds = 200;
-    let celf = celf_monte_carlo(&g, p, k, 1 << 40, n_celf_worlds);
+    let (celf, celf_noise) = celf_monte_carlo(&sim, g.n_nodes(), k, 200);
     let sets: [&[NodeIdx]; 4] = [&chosen, &by_degree, &by_pagerank, &celf];
-    let measured = reaches(&g, &sets, p, 0, 10_000);
+    let measured = reaches(&sim, &sets, 0, 10_000);
     let ours = mean(&measured[0]);
     // The engine's estimate agrees with the simulation (twice the 95 % half-width).
     let (low, high) = selection.spread_interval;
@@ -233,8 +181,6 @@ fn check_against_baselines(name: &str, p: f64, k: usize) {
         low - slack <= ours && ours <= high + slack,
         "{name}: simulated {ours:.2}, estimated {low:.2}..{high:.2}"
     );
-    let celf_sd = paired(&measured[3], &vec![0.0; measured[3].len()]).1 * (10_000f64).sqrt();
-    let celf_noise = celf_sd / (n_celf_worlds as f64).sqrt();
     for (label, other, tolerance) in [
         ("degree", 1, 0.0),
         ("pagerank", 2, 0.0),
@@ -554,7 +500,7 @@ fn instance() -> impl Strategy<Value = (Graph, Vec<Option<String>>, ActivistSele
                             max_per_unit,
                         },
                         units: Some(units),
-                        min_rr_entries: 1 << 12,
+                        precision: 0.1,
                         ..ActivistSelection::default()
                     };
                     (Graph::directed(n, edges), labels, params)

@@ -44,6 +44,10 @@ pub(crate) fn counts(rr: &RrSets, members: &FixedBitSet, skip: &FixedBitSet) -> 
 pub(crate) struct Estimate {
     pub(crate) spread: f64,
     pub(crate) half_width: f64,
+    /// The regression coefficient used.
+    pub(crate) beta: f64,
+    /// The exact one-step reach A(S).
+    pub(crate) one_step: f64,
 }
 
 /// σ(S) by the regression estimator n·(X̄ − β̂(Ȳ − A(S)/n)) (Glasserman 2004, §4.1.1), with
@@ -52,25 +56,72 @@ pub(crate) struct Estimate {
 /// reached and plain coverage is already exact. `empty` is the one-step state with no
 /// members; `set` the whole seed set (fixed seeds included).
 pub(crate) fn estimate(empty: &OneStep<'_>, rr: &RrSets, set: &[NodeIdx]) -> Estimate {
-    let n = empty.members.len() as f64;
-    let theta = rr.len() as f64;
     let mut members = FixedBitSet::with_capacity(empty.members.len());
     members.extend(set.iter().map(|&v| v as usize));
     let (x, y) = counts(rr, &members, &FixedBitSet::new());
+    regression(empty.members.len(), rr.len(), empty.value_of(set), x, y)
+}
+
+/// The regression estimate from its parts: n people, θ sets, exact one-step reach A, and
+/// the counts of sets reached (x) and reached in their first layer (y).
+pub(crate) fn regression(n_nodes: usize, n_sets: usize, one_step: f64, x: u64, y: u64) -> Estimate {
+    let (n, theta) = (n_nodes as f64, n_sets as f64);
     let (px, py) = (x as f64 / theta, y as f64 / theta);
-    let exact = empty.value_of(set) / n;
     let beta = if py < 1.0 {
         ((1.0 - px) / (1.0 - py)).clamp(0.0, 1.0)
     } else {
         0.0
     };
-    let mean = px - beta * (py - exact);
+    let mean = px - beta * (py - one_step / n);
     let variance =
         (px * (1.0 - px) + beta * beta * py * (1.0 - py) - 2.0 * beta * py * (1.0 - px)).max(0.0);
     Estimate {
         spread: n * mean,
         half_width: 1.959_963_984_540_054 * n * (variance / theta).sqrt(),
+        beta,
+        one_step,
     }
+}
+
+/// The difference of two regression estimates on the same sets, σ̂(A) − σ̂(B), and its
+/// standard error from the per-set differences: sets reached by both cancel, so the
+/// difference is far more precise than either estimate.
+pub(crate) fn paired_difference(
+    n_nodes: usize,
+    rr: &RrSets,
+    (a, est_a): (&[NodeIdx], &Estimate),
+    (b, est_b): (&[NodeIdx], &Estimate),
+) -> (f64, f64) {
+    let members = |set: &[NodeIdx]| {
+        let mut m = FixedBitSet::with_capacity(n_nodes);
+        m.extend(set.iter().map(|&v| v as usize));
+        m
+    };
+    let (ma, mb) = (members(a), members(b));
+    let value = |r: usize, m: &FixedBitSet, beta: f64| {
+        let first = hits(rr.first_layer(r), m);
+        let x = first || hits(rr.beyond_first(r), m);
+        x as u8 as f64 - beta * first as u8 as f64
+    };
+    let chunk = 1 << 14;
+    let (sum, sum_sq) = (0..rr.len().div_ceil(chunk))
+        .into_par_iter()
+        .map(|c| {
+            let (mut s, mut s2) = (0.0f64, 0.0f64);
+            for r in c * chunk..((c + 1) * chunk).min(rr.len()) {
+                let d = value(r, &ma, est_a.beta) - value(r, &mb, est_b.beta);
+                s += d;
+                s2 += d * d;
+            }
+            (s, s2)
+        })
+        .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
+    let theta = rr.len() as f64;
+    let n = n_nodes as f64;
+    let mean = sum / theta;
+    let variance = (sum_sq / theta - mean * mean).max(0.0);
+    let diff = n * mean + est_a.beta * est_a.one_step - est_b.beta * est_b.one_step;
+    (diff, n * (variance / theta).sqrt())
 }
 
 /// Without fixed seeds: the exact A(T), and over `rr` the sets T reaches (X) and those it

@@ -22,8 +22,8 @@
 //! - **Candidates.** Greedy on a sample overfits its noise: on `ba_100k` the reference
 //!   OPIM-C set spreads to ~317 people where the 50 highest degrees reach ~334. So the
 //!   greedy set is compared, on the independent checking pool, with a greedy set chosen on
-//!   the lower-variance estimate ([`SetSource::OneStepGreedy`]), the top-k by out-degree and
-//!   the greedy set for exact one-step reach (all constrained the same way). The best by
+//!   the lower-variance estimate ([`SetSource::OneStepGreedy`]), the top-k by out-degree, by
+//!   PageRank and the greedy set for exact one-step reach (all constrained the same way). The best by
 //!   the lower-variance estimate is returned, provided its own certified ratio reaches the
 //!   target: the answer is never worse than those heuristics beyond sampling noise, and
 //!   the guarantee stands.
@@ -49,6 +49,7 @@
 //! assert!((selection.spread - 6.0).abs() < 1e-9);
 //! ```
 
+mod choose;
 mod constraints;
 mod cv_greedy;
 mod explain;
@@ -89,7 +90,7 @@ pub struct ActivistSelection {
     pub engaged: Vec<NodeIdx>,
     /// Let earlier picks ask later ones.
     pub askers_include_picks: bool,
-    /// Also compare with the top-k by degree and the one-step-reach greedy set.
+    /// Also compare with the top-k by degree, by PageRank and the one-step-reach greedy set.
     pub compare_baselines: bool,
     /// Stop enlarging the pools at this many RR sets each, guarantee met or not (at most
     /// 2³¹ − 1).
@@ -99,10 +100,10 @@ pub struct ActivistSelection {
     /// a cap stops the pools early, [`Selection::certified_ratio`] may fall short of the
     /// target; it stays a valid certificate.
     pub max_rr_entries: usize,
-    /// Once the guarantee is certified, keep doubling the pools while each holds fewer than
-    /// this many node entries (Σ|R|): on small networks a bigger sample costs little and
-    /// makes the picks steadier from seed to seed; on large ones the guarantee needs more.
-    pub min_rr_entries: usize,
+    /// Once the guarantee is certified, keep doubling the pools until the spread of the
+    /// set under test is known to ± this fraction (95 % interval), within the memory caps:
+    /// a bigger sample sharpens the choice and the estimates. In (0, 1].
+    pub precision: f64,
 }
 
 impl Default for ActivistSelection {
@@ -120,7 +121,7 @@ impl Default for ActivistSelection {
             compare_baselines: true,
             max_rr_sets: 1 << 26,
             max_rr_entries: 1 << 28,
-            min_rr_entries: 1 << 16,
+            precision: 0.05,
         }
     }
 }
@@ -135,6 +136,9 @@ pub enum SetSource {
     OneStepGreedy,
     /// The k highest out-degrees that satisfy the constraints.
     Degree,
+    /// The k highest PageRanks of the reversed graph (a node ranks high when it reaches
+    /// nodes that rank high) that satisfy the constraints.
+    PageRank,
     /// Greedy on the exact expected one-step reach, without sampling: degree discount
     /// (Chen, Wang & Yang, KDD 2009) generalised to any edge probabilities.
     OneStepReach,
@@ -228,6 +232,12 @@ impl ActivistSelection {
                 format!("{} is not in 1..=2^31-1", self.max_rr_sets),
             ));
         }
+        if !(self.precision > 0.0 && self.precision <= 1.0) {
+            return Err(invalid(
+                "precision",
+                format!("{} is not in (0, 1]", self.precision),
+            ));
+        }
         if let Some(v) = self.engaged.iter().find(|&&v| v as usize >= n_nodes) {
             return Err(invalid(
                 "engaged",
@@ -239,6 +249,8 @@ impl ActivistSelection {
         let weights = first_hop::FirstHop::new(graph, &self.model);
         let one_step = first_hop::OneStep::new(graph, &weights, &checked.fixed);
         let one_step_gains = one_step.gains();
+        let empty = FixedBitSet::with_capacity(n_nodes);
+        let from_scratch = first_hop::OneStep::new(graph, &weights, &empty);
         let plan = opim::Plan {
             graph,
             sampler: &sampler,
@@ -251,11 +263,10 @@ impl ActivistSelection {
             seed: self.seed,
             max_rr_sets: self.max_rr_sets,
             max_rr_entries: self.max_rr_entries,
-            min_rr_entries: self.min_rr_entries,
+            precision: self.precision,
+            empty: &from_scratch,
         };
-        let outcome = opim::run(&plan);
-        let check = &outcome.check;
-        let scale = n_nodes as f64 / check.len() as f64;
+        let mut outcome = opim::run(&plan);
 
         // Candidates, the plain greedy set first (it carries the guarantee at θ_max).
         let plain = match &outcome.plain {
@@ -293,50 +304,24 @@ impl ActivistSelection {
             let by_one_step =
                 cv_greedy::greedy(&one_step, &one_step_gains, &no_sets, &checked, self.k);
             candidates.push((SetSource::Degree, by_degree));
+            if let Some(by_pagerank) = top_by_pagerank(graph, &self.model, &checked, self.k) {
+                candidates.push((SetSource::PageRank, by_pagerank));
+            }
             candidates.push((SetSource::OneStepReach, by_one_step));
         }
         debug_assert!(candidates.len() <= opim::MAX_CANDIDATES);
-        // Every candidate's spread with the fixed seeds, by the regression estimator.
-        let empty = FixedBitSet::with_capacity(n_nodes);
-        let from_scratch = first_hop::OneStep::new(graph, &weights, &empty);
-        let with_fixed = |set: &[NodeIdx]| {
-            let mut all = self.constraints.fixed.clone();
-            all.extend_from_slice(set);
-            all
-        };
-        let estimates: Vec<cv_greedy::Estimate> = candidates
-            .iter()
-            .map(|(_, set)| cv_greedy::estimate(&from_scratch, check, &with_fixed(set)))
-            .collect();
-        // A candidate may be returned if its own certificate reaches the target; the plain
-        // greedy set also at θ_max (the martingale analysis covers it); any set when a
-        // memory cap stopped the pools (then only the certificates hold).
-        let certified: Vec<f64> = candidates
-            .iter()
-            .map(|(_, set)| {
-                let low = opim::set_lower_bound(
-                    &one_step,
-                    check,
-                    &outcome.check_pre_covered,
-                    outcome.control_variate,
-                    set,
-                    outcome.log_term,
-                );
-                (low / outcome.opt_upper).min(1.0)
-            })
-            .collect();
         let target_ratio = outcome.ratio - self.epsilon;
-        let allowed = |i: usize| {
-            certified[i] >= target_ratio
-                || outcome.stop == opim::Stop::Budget
-                || (i == 0 && outcome.stop == opim::Stop::RoundLimit)
-        };
-        let mut best = (0..candidates.len()).find(|&i| allowed(i)).unwrap_or(0);
-        for i in 0..candidates.len() {
-            if allowed(i) && estimates[i].spread > estimates[best].spread {
-                best = i;
-            }
-        }
+        let choice = choose::choose(
+            &plan,
+            &mut outcome,
+            &from_scratch,
+            &candidates,
+            &self.constraints.fixed,
+            target_ratio,
+        );
+        let (best, estimates, certified) = (choice.best, choice.estimates, choice.certified);
+        let check = &outcome.check;
+        let scale = n_nodes as f64 / check.len() as f64;
         let certified_ratio = certified[best];
 
         let chosen = &candidates[best].1;
@@ -413,6 +398,36 @@ impl ActivistSelection {
 
 fn invalid(name: &'static str, reason: String) -> Error {
     Error::InvalidParameter { name, reason }
+}
+
+/// The first k nodes by PageRank of the reversed graph (influence flows along edges, rank
+/// against them), ties by index, that satisfy the constraints; `None` if PageRank does not
+/// converge. Weighted unless the model ignores weights.
+fn top_by_pagerank(
+    graph: &Graph,
+    model: &Model,
+    checked: &Checked,
+    k: usize,
+) -> Option<Vec<NodeIdx>> {
+    let pagerank = crate::centrality::PageRank {
+        weighted: !matches!(
+            model,
+            Model::IndependentCascade(EdgeProbability::Uniform(_))
+        ),
+        ..crate::centrality::PageRank::default()
+    };
+    let scores = if graph.is_directed() {
+        let reversed = Graph::directed(graph.n_nodes(), graph.edges().map(|(s, t, w)| (t, s, w)));
+        pagerank.run(&reversed)
+    } else {
+        pagerank.run(graph)
+    };
+    let scores = scores.ok()?;
+    Some(feasible_prefix(
+        checked,
+        k,
+        scores.ranking().map(|(v, _)| v),
+    ))
 }
 
 /// The first k nodes by out-degree (people one can pass the behaviour to), highest first,

@@ -14,7 +14,7 @@
 use fixedbitset::FixedBitSet;
 
 use super::constraints::Checked;
-use super::cv_greedy;
+use super::cv_greedy::{self, Estimate};
 use super::first_hop::{self, OneStep};
 use super::greedy::{GreedyOutcome, greedy};
 use super::model::ReverseSampler;
@@ -25,8 +25,15 @@ use crate::{Graph, NodeIdx};
 pub(crate) const STREAM_CHOOSE: u64 = 1;
 pub(crate) const STREAM_CHECK: u64 = 2;
 
+/// Pools hold at least this many sets before stopping, unless they already hold
+/// `FLOOR_ENTRIES` node entries: on small networks (where sets are cheap and the
+/// guarantee is met with a few hundred) the picks and per-pick gains then carry little
+/// noise, for a few milliseconds of sampling.
+const FLOOR_SETS: usize = 1 << 15;
+const FLOOR_ENTRIES: usize = 1 << 22;
+
 /// Candidate sets whose lower bounds share one round's confidence budget.
-pub(crate) const MAX_CANDIDATES: usize = 4;
+pub(crate) const MAX_CANDIDATES: usize = 5;
 
 /// Inputs of one OPIM-C run.
 pub(crate) struct Plan<'a> {
@@ -43,8 +50,11 @@ pub(crate) struct Plan<'a> {
     pub(crate) max_rr_sets: usize,
     /// Stop doubling when a pool would pass this many node entries.
     pub(crate) max_rr_entries: usize,
-    /// Keep doubling while the checking pool holds fewer node entries than this.
-    pub(crate) min_rr_entries: usize,
+    /// Keep doubling, once certified, until the tested set's spread is known to ± this
+    /// fraction (95 % half-width).
+    pub(crate) precision: f64,
+    /// One-step state with no members, for spread estimates.
+    pub(crate) empty: &'a OneStep<'a>,
 }
 
 /// Why the pools stopped growing.
@@ -70,8 +80,6 @@ pub(crate) struct Outcome {
     /// Greedy's worst-case ratio under the constraints: 1 − 1/e, or 1/2 with quotas.
     pub(crate) ratio: f64,
     pub(crate) stop: Stop,
-    /// Whether the bounds used the one-step control variate (no fixed seeds).
-    pub(crate) control_variate: bool,
     /// The set the stopping test certified: the control-variate greedy set, or the plain
     /// greedy set when the last round used plain bounds.
     pub(crate) tested: Vec<NodeIdx>,
@@ -98,25 +106,37 @@ fn ln_binomial(n: usize, k: usize) -> f64 {
     (0..k).map(|i| ((n - i) as f64 / (i + 1) as f64).ln()).sum()
 }
 
-/// The certified lower bound on σ(T ∪ F) − σ(F) for a set T chosen without R2: without
+/// The certified lower bound on σ(T ∪ F) − σ(F) for a set T chosen without R2 — without
 /// fixed seeds, the better of the plain bound LB(X) and the control-variate bound
-/// A(T) + LB(Z) (`a` pays for both).
-pub(crate) fn set_lower_bound(
-    one_step: &OneStep<'_>,
+/// A(T) + LB(Z) (`a` pays for both) — and the estimate of σ(T ∪ F).
+pub(crate) fn set_bounds(
+    plan: &Plan<'_>,
     check: &RrSets,
     pre_covered: &FixedBitSet,
-    control_variate: bool,
     set: &[NodeIdx],
     a: f64,
-) -> f64 {
-    let scale = one_step.members.len() as f64 / check.len() as f64;
-    if control_variate {
-        let (exact, reached, beyond) = cv_greedy::split(one_step, check, set);
-        (exact + lower_bound(beyond as f64, a, scale)).max(lower_bound(reached as f64, a, scale))
+) -> (f64, Estimate) {
+    let n_nodes = plan.graph.n_nodes();
+    let scale = n_nodes as f64 / check.len() as f64;
+    if plan.one_step.members.is_clear() {
+        let (exact, reached, beyond) = cv_greedy::split(plan.one_step, check, set);
+        let low = (exact + lower_bound(beyond as f64, a, scale)).max(lower_bound(
+            reached as f64,
+            a,
+            scale,
+        ));
+        (
+            low,
+            cv_greedy::regression(n_nodes, check.len(), exact, reached, reached - beyond),
+        )
     } else {
-        let mut members = FixedBitSet::with_capacity(one_step.members.len());
+        let mut members = FixedBitSet::with_capacity(n_nodes);
         members.extend(set.iter().map(|&v| v as usize));
-        lower_bound(check.count_covered(&members, pre_covered) as f64, a, scale)
+        let low = lower_bound(check.count_covered(&members, pre_covered) as f64, a, scale);
+        let mut everyone: Vec<NodeIdx> =
+            plan.one_step.members.ones().map(|v| v as NodeIdx).collect();
+        everyone.extend_from_slice(set);
+        (low, cv_greedy::estimate(plan.empty, check, &everyone))
     }
 }
 
@@ -203,17 +223,12 @@ pub(crate) fn run(plan: &Plan<'_>) -> Outcome {
             let opt_upper = upper_bound(outcome.upper_bound as f64, a, scale_choose);
             (outcome.picks.clone(), Some(outcome), opt_upper)
         };
-        let sigma_low = set_lower_bound(
-            plan.one_step,
-            &check,
-            &check_pre,
-            control_variate,
-            &tested,
-            a,
-        );
+        let (sigma_low, estimate) = set_bounds(plan, &check, &check_pre, &tested, a);
         let certified = sigma_low / opt_upper;
         tracing::debug!(round, size, sigma_low, opt_upper, certified, "opim-c round");
-        let stop = if certified >= target && check.n_entries() >= plan.min_rr_entries {
+        let precise = estimate.half_width <= plan.precision * estimate.spread
+            && (check.len() >= FLOOR_SETS || check.n_entries() >= FLOOR_ENTRIES);
+        let stop = if certified >= target && precise {
             Some(Stop::Certified)
         } else if round >= i_max {
             Some(Stop::RoundLimit)
@@ -235,7 +250,6 @@ pub(crate) fn run(plan: &Plan<'_>) -> Outcome {
                 log_term: a,
                 ratio,
                 stop,
-                control_variate,
                 tested,
                 plain,
             };
