@@ -9,6 +9,7 @@ mod analyze;
 mod input;
 mod output;
 mod progress;
+mod recommend;
 mod simulate;
 
 use std::fmt;
@@ -43,6 +44,8 @@ enum Command {
     Analyze(analyze::Args),
     /// Simulate how a behaviour spreads: expected adopters, adoption curves, per unit.
     Simulate(simulate::Args),
+    /// Choose activists: who spreads a behaviour furthest, why, and who should ask them.
+    Recommend(recommend::Args),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -81,6 +84,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Analyze(args) => analyze::run(&args),
         Command::Simulate(args) => simulate::run(&args),
+        Command::Recommend(args) => recommend::run(&args),
     }
 }
 

@@ -4,5 +4,6 @@
 mod analyze;
 mod bad_input;
 mod help;
+mod recommend;
 mod simulate;
 mod util;

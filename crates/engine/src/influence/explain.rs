@@ -143,9 +143,9 @@ pub(crate) fn reason(
     has_fixed: bool,
 ) -> String {
     let whom = match (rank, has_fixed) {
-        (0, false) => "people".to_string(),
-        (0, true) => "people the people already active do not reach".to_string(),
-        _ => "people no earlier pick reaches".to_string(),
+        (0, false) => "people",
+        (0, true) => "people beyond those already active",
+        _ => "more people than the earlier picks",
     };
     let mut text = format!("reaches {} {whom}", about(gain));
     let named: Vec<&(u32, f64)> = unit_people.iter().filter(|(_, p)| *p >= 0.5).collect();
@@ -400,8 +400,8 @@ mod tests {
         );
         assert_eq!(
             text,
-            "reaches ~40 people no earlier pick reaches, mostly in Finance and Legal; bridges 3 \
-             units; ~12 of them reached by no other pick"
+            "reaches ~40 more people than the earlier picks, mostly in Finance and Legal; \
+             bridges 3 units; ~12 of them reached by no other pick"
         );
         assert_eq!(
             reason(0, 2.34, 2.0, &[], None, false),
