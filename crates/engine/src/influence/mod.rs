@@ -78,7 +78,7 @@ pub struct ActivistSelection {
     /// Approximation slack: the guarantee is (1 − 1/e − ε), or (1/2 − ε) with quotas. Smaller
     /// is slower (RR sets grow like 1/ε²).
     pub epsilon: f64,
-    /// Failure probability of the guarantee; `None` means 1/n.
+    /// Failure probability of the guarantee; `None` means 1/n (1/2 for a single person).
     pub delta: Option<f64>,
     /// Seed of every random choice.
     pub seed: u64,
@@ -200,8 +200,11 @@ impl ActivistSelection {
     /// candidates, minimums beyond k, caps too tight, an unknown unit).
     ///
     /// # Complexity
-    /// Expected O(k (m + n) log n / ε² · OPT-relative factor) for the RR sets (Tang et al.
-    /// 2018), O(Σ|R|) per greedy pass, plus one multi-source Dijkstra for the askers.
+    /// RR sets: at worst the O((k + log n)(n + m) log n / (ε² · OPT/n)) expected work of
+    /// OPIM-C (Tang et al. 2018), in practice several times less with the one-step control
+    /// variate; O(Σ|R|) per greedy pass and round (rounds double the pools); O(n + m) for
+    /// the one-step state and the baselines; one multi-source Dijkstra, O(m log n), for the
+    /// askers. Memory: the two pools (see [`ActivistSelection::max_rr_entries`]) and O(n + m).
     pub fn run(&self, graph: &Graph) -> Result<Selection, Error> {
         let n_nodes = graph.n_nodes();
         if self.k == 0 {
@@ -222,7 +225,7 @@ impl ActivistSelection {
                 format!("{} is not in (0, {ratio:.3})", self.epsilon),
             ));
         }
-        let delta = self.delta.unwrap_or(1.0 / n_nodes as f64);
+        let delta = self.delta.unwrap_or(1.0 / n_nodes.max(2) as f64);
         if !(delta > 0.0 && delta < 1.0) {
             return Err(invalid("delta", format!("{delta} is not in (0, 1)")));
         }
