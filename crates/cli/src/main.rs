@@ -10,6 +10,7 @@ mod forecast;
 mod input;
 mod output;
 mod progress;
+mod recommend;
 mod simulate;
 
 use std::fmt;
@@ -46,6 +47,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Fit a behaviour's personal and broadcast rates on its adoptions and forecast the rest.
     Forecast(forecast::Args),
+    /// Choose activists: who spreads a behaviour furthest, why, and who should ask them.
+    Recommend(recommend::Args),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -85,6 +88,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
         Command::Analyze(args) => analyze::run(&args),
         Command::Simulate(args) => simulate::run(&args),
         Command::Forecast(args) => forecast::run(&args),
+        Command::Recommend(args) => recommend::run(&args),
     }
 }
 

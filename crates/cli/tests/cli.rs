@@ -5,5 +5,6 @@ mod analyze;
 mod bad_input;
 mod forecast;
 mod help;
+mod recommend;
 mod simulate;
 mod util;

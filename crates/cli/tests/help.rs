@@ -40,6 +40,17 @@ fn forecast_help_explains_the_model_with_examples() {
 }
 
 #[test]
+fn recommend_help_shows_examples_and_the_guarantee() {
+    let dir = TestDir::new();
+    dir.run(&["recommend", "--help"]).success().stdout(
+        predicate::str::contains("Examples:")
+            .and(predicate::str::contains("groundswell recommend --people"))
+            .and(predicate::str::contains("--max-per-unit"))
+            .and(predicate::str::contains("certified_ratio")),
+    );
+}
+
+#[test]
 fn top_level_help_lists_analyze() {
     let dir = TestDir::new();
     dir.run(&["--help"])
