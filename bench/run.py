@@ -39,7 +39,8 @@ PLAN = [
      [("rustworkx", 2, None, []), ("igraph", 1, None, []), ("networkit", 2, None, [])]),
     ("betweenness", ["ba_20k"], [("rustworkx", 2, 1, []), ("igraph", 1, 1, [])]),
     ("approx_betweenness", ["ba_100k"], [("networkit", 1, None, []), ("networkit", 2, None, [])]),
-    ("approx_betweenness", ["lfr_1m"], [("networkit", 2, 1, [])]),
+    # NetworKit's KADABRA takes minutes here (215 s quiet, PEERS.md): only with --slow-peers.
+    ("approx_betweenness", ["lfr_1m"], [("networkit", 2, 1, ["--slow"])]),
     ("kcore", ["ba_100k", "lfr_1m", "email_enron", "ca_hepph"],
      [("networkit", 1, None, []), ("networkit", 2, None, []), ("igraph", 1, None, []),
       ("rustworkx", 2, None, [])]),
@@ -201,6 +202,7 @@ def main():
     ap.add_argument("--graphs", help="comma-separated subset")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--out", help="run folder (default bench/runs/<date>-<machine>)")
+    ap.add_argument("--slow-peers", action="store_true", help="also run peers that take minutes")
     args = ap.parse_args()
     kernels = set(args.kernels.split(",")) if args.kernels else None
     graphs = set(args.graphs.split(",")) if args.graphs else None
@@ -208,24 +210,34 @@ def main():
     ensure_graphs(sorted({g for _, gs, _ in plan for g in gs}))
     out = args.out or os.path.join(ROOT, "bench/runs", f"{datetime.date.today()}-{os.cpu_count()}core")
     os.makedirs(out, exist_ok=True)
-    rows = []
-    for kernel, gs, peers in plan:
-        for graph in gs:
-            for threads in (1, 2):
-                rows += ours(kernel, graph, threads, args.runs)
-                print(f"{kernel} {graph} groundswell t{threads}: {rows[-1]['seconds']:.4f} s", file=sys.stderr)
-            for tool, threads, runs, extra in peers:
-                rows += peer(kernel, graph, tool, threads, runs or args.runs, extra)
-                print(f"{kernel} {graph} {rows[-1]['tool']} t{threads}: {rows[-1]['seconds']:.4f} s", file=sys.stderr)
     raw = os.path.join(out, "raw.csv")
     new = not os.path.exists(raw)
+    rows = []
     with open(raw, "a", newline="") as f:
+        # Rows are written as they come, so an interrupted run keeps what it measured.
         w = csv.writer(f)
         if new:
             w.writerow(["tool", "kernel", "graph", "threads", "run", "seconds", "quality"])
-        for r in rows:
-            w.writerow([r["tool"], r["kernel"], r["graph"], r["threads"], r["run"], f"{r['seconds']:.6f}",
-                        json.dumps(r["quality"], sort_keys=True)])
+
+        def record(new_rows):
+            rows.extend(new_rows)
+            for r in new_rows:
+                w.writerow([r["tool"], r["kernel"], r["graph"], r["threads"], r["run"], f"{r['seconds']:.6f}",
+                            json.dumps(r["quality"], sort_keys=True)])
+            f.flush()
+            print(f"{r['kernel']} {r['graph']} {r['tool']} t{r['threads']}: median "
+                  f"{statistics.median(x['seconds'] for x in new_rows):.4f} s", file=sys.stderr)
+
+        for kernel, gs, peers in plan:
+            for graph in gs:
+                for threads in (1, 2):
+                    record(ours(kernel, graph, threads, args.runs))
+                for tool, threads, runs, extra in peers:
+                    if "--slow" in extra:
+                        if not args.slow_peers:
+                            continue
+                        extra = [x for x in extra if x != "--slow"]
+                    record(peer(kernel, graph, tool, threads, runs or args.runs, extra))
     summary = summarise(rows)
     with open(os.path.join(out, "summary.md"), "a") as f:
         f.write(summary + "\n\n")
