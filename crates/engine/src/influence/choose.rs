@@ -1,9 +1,8 @@
-//! Which candidate set to return: the best by the regression estimate on the checking pool,
-//! among those allowed to carry the guarantee, with a race (in the spirit of Maron & Moore's
-//! Hoeffding races, NIPS 1993) when the two best are too close to call: the checking pool
-//! doubles, up to `MAX_RACE_ROUNDS` times, until their paired difference exceeds two
-//! standard errors, or two standard errors fall below 1 % of the spread (then the choice
-//! cannot cost more than that).
+//! Which candidate set to return, among those allowed to carry the guarantee: an incumbent
+//! (the one-step-reach set) unless a challenger beats it by two paired standard errors on
+//! the checking pool, with a race (in the spirit of Maron & Moore's Hoeffding races, NIPS
+//! 1993) while a challenger is unproven yet plausibly better by more than 2 % (1 % while the
+//! pool is small): the checking pool doubles, up to `MAX_RACE_ROUNDS` times.
 
 use fixedbitset::FixedBitSet;
 
@@ -11,7 +10,20 @@ use super::SetSource;
 use super::cv_greedy::{self, Estimate};
 use super::first_hop::OneStep;
 use super::opim::{self, Outcome, Plan, Stop};
+use super::rr_sets::RrSets;
 use crate::NodeIdx;
+
+/// Whether a candidate was chosen without looking at the RR sets (so both pools measure it
+/// without bias).
+fn independent(source: SetSource) -> bool {
+    matches!(
+        source,
+        SetSource::Degree | SetSource::PageRank | SetSource::OneStepReach
+    )
+}
+
+/// Checking pools up to this many node entries race for gains of 1 %, larger ones for 2 %.
+const CHEAP_RACE_ENTRIES: usize = 1 << 23;
 
 /// Doublings of the checking pool at most, to separate the two best candidates.
 pub(crate) const MAX_RACE_ROUNDS: u32 = 2;
@@ -47,9 +59,18 @@ pub(crate) fn choose(
     let mut round = 0;
     loop {
         let check = &outcome.check;
+        // Sets chosen without the choosing pool may be measured on it too: twice the sets.
+        let pools = |i: usize| -> Vec<&RrSets> {
+            if independent(candidates[i].0) {
+                vec![&outcome.choose, check]
+            } else {
+                vec![check]
+            }
+        };
         let estimates: Vec<Estimate> = candidates
             .iter()
-            .map(|(_, set)| cv_greedy::estimate(from_scratch, check, &with_fixed(set)))
+            .enumerate()
+            .map(|(i, (_, set))| cv_greedy::estimate(from_scratch, &pools(i), &with_fixed(set)))
             .collect();
         let certified: Vec<f64> = candidates
             .iter()
@@ -66,23 +87,54 @@ pub(crate) fn choose(
                 || outcome.stop == Stop::Budget
                 || (i == 0 && outcome.stop == Stop::RoundLimit)
         };
-        let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| allowed(i)).collect();
-        order.sort_by(|&i, &j| {
+        // The incumbent: the one-step-reach set (exact first-order optimum, no sampling
+        // noise in its choice) when allowed, else the plain greedy set, else the first
+        // allowed. A challenger replaces it only when better by two paired standard errors:
+        // no winner's curse among candidates within noise of each other.
+        let incumbent = candidates
+            .iter()
+            .position(|(source, _)| *source == SetSource::OneStepReach)
+            .filter(|&i| allowed(i))
+            .or_else(|| (0..candidates.len()).find(|&i| allowed(i)))
+            .unwrap_or(0);
+        let mut challengers: Vec<usize> = (0..candidates.len())
+            .filter(|&i| allowed(i) && estimates[i].spread > estimates[incumbent].spread)
+            .collect();
+        challengers.sort_by(|&i, &j| {
             estimates[j]
                 .spread
                 .total_cmp(&estimates[i].spread)
                 .then(i.cmp(&j))
         });
-        let best = order.first().copied().unwrap_or(0);
-        let close = order.get(1).is_some_and(|&second| {
+        // Races are cheap on small pools: there, chase gains of 1 %; of 2 % otherwise.
+        let share = if check.n_entries() <= CHEAP_RACE_ENTRIES {
+            0.01
+        } else {
+            0.02
+        };
+        let tolerance = share * estimates[incumbent].spread;
+        let mut best = incumbent;
+        let mut undecided = false;
+        for &c in &challengers {
+            let shared = if independent(candidates[c].0) && independent(candidates[incumbent].0) {
+                pools(c)
+            } else {
+                vec![check]
+            };
             let (diff, se) = cv_greedy::paired_difference(
                 n_nodes,
-                check,
-                (&with_fixed(&candidates[best].1), &estimates[best]),
-                (&with_fixed(&candidates[second].1), &estimates[second]),
+                &shared,
+                (&with_fixed(&candidates[c].1), &estimates[c]),
+                (&with_fixed(&candidates[incumbent].1), &estimates[incumbent]),
             );
-            diff < 2.0 * se && 2.0 * se > 0.01 * estimates[best].spread
-        });
+            if diff >= 2.0 * se {
+                best = c;
+                break;
+            }
+            // Not proven better, yet plausibly better by more than the tolerance: more sets.
+            undecided |= diff + se > tolerance;
+        }
+        let close = best == incumbent && undecided;
         let room =
             2 * check.n_entries() <= plan.max_rr_entries && 2 * check.len() <= plan.max_rr_sets;
         if !close || round == MAX_RACE_ROUNDS || !room {

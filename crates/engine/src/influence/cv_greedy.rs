@@ -55,11 +55,17 @@ pub(crate) struct Estimate {
 /// probabilities, where one step carries most of the spread; β → 0 when nearly every set is
 /// reached and plain coverage is already exact. `empty` is the one-step state with no
 /// members; `set` the whole seed set (fixed seeds included).
-pub(crate) fn estimate(empty: &OneStep<'_>, rr: &RrSets, set: &[NodeIdx]) -> Estimate {
+pub(crate) fn estimate(empty: &OneStep<'_>, pools: &[&RrSets], set: &[NodeIdx]) -> Estimate {
     let mut members = FixedBitSet::with_capacity(empty.members.len());
     members.extend(set.iter().map(|&v| v as usize));
-    let (x, y) = counts(rr, &members, &FixedBitSet::new());
-    regression(empty.members.len(), rr.len(), empty.value_of(set), x, y)
+    let (mut x, mut y, mut n_sets) = (0, 0, 0);
+    for rr in pools {
+        let (px, py) = counts(rr, &members, &FixedBitSet::new());
+        x += px;
+        y += py;
+        n_sets += rr.len();
+    }
+    regression(empty.members.len(), n_sets, empty.value_of(set), x, y)
 }
 
 /// The regression estimate from its parts: n people, θ sets, exact one-step reach A, and
@@ -85,10 +91,12 @@ pub(crate) fn regression(n_nodes: usize, n_sets: usize, one_step: f64, x: u64, y
 
 /// The difference of two regression estimates on the same sets, σ̂(A) − σ̂(B), and its
 /// standard error from the per-set differences: sets reached by both cancel, so the
-/// difference is far more precise than either estimate.
+/// difference is far more precise than either estimate. Per set only (X, Y) of each side
+/// matter, so the sums come from integer counts of the 16 patterns: the same bits on any
+/// number of threads.
 pub(crate) fn paired_difference(
     n_nodes: usize,
-    rr: &RrSets,
+    pools: &[&RrSets],
     (a, est_a): (&[NodeIdx], &Estimate),
     (b, est_b): (&[NodeIdx], &Estimate),
 ) -> (f64, f64) {
@@ -98,25 +106,39 @@ pub(crate) fn paired_difference(
         m
     };
     let (ma, mb) = (members(a), members(b));
-    let value = |r: usize, m: &FixedBitSet, beta: f64| {
-        let first = hits(rr.first_layer(r), m);
-        let x = first || hits(rr.beyond_first(r), m);
-        x as u8 as f64 - beta * first as u8 as f64
-    };
-    let chunk = 1 << 14;
-    let (sum, sum_sq) = (0..rr.len().div_ceil(chunk))
-        .into_par_iter()
-        .map(|c| {
-            let (mut s, mut s2) = (0.0f64, 0.0f64);
-            for r in c * chunk..((c + 1) * chunk).min(rr.len()) {
-                let d = value(r, &ma, est_a.beta) - value(r, &mb, est_b.beta);
-                s += d;
-                s2 += d * d;
+    let mut patterns = [0u64; 16];
+    for rr in pools {
+        let pattern = |r: usize, m: &FixedBitSet| {
+            let first = hits(rr.first_layer(r), m);
+            let x = first || hits(rr.beyond_first(r), m);
+            (x as usize) << 1 | first as usize
+        };
+        let chunk = 1 << 14;
+        let found: Vec<[u64; 16]> = (0..rr.len().div_ceil(chunk))
+            .into_par_iter()
+            .map(|c| {
+                let mut counts = [0u64; 16];
+                for r in c * chunk..((c + 1) * chunk).min(rr.len()) {
+                    counts[pattern(r, &ma) << 2 | pattern(r, &mb)] += 1;
+                }
+                counts
+            })
+            .collect();
+        for counts in found {
+            for (total, c) in patterns.iter_mut().zip(counts) {
+                *total += c;
             }
-            (s, s2)
-        })
-        .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
-    let theta = rr.len() as f64;
+        }
+    }
+    let value = |p: usize, beta: f64| (p >> 1) as f64 - beta * (p & 1) as f64;
+    let (mut sum, mut sum_sq, mut n_sets) = (0.0, 0.0, 0u64);
+    for (idx, &count) in patterns.iter().enumerate() {
+        let d = value(idx >> 2, est_a.beta) - value(idx & 3, est_b.beta);
+        sum += count as f64 * d;
+        sum_sq += count as f64 * d * d;
+        n_sets += count;
+    }
+    let theta = n_sets.max(1) as f64;
     let n = n_nodes as f64;
     let mean = sum / theta;
     let variance = (sum_sq / theta - mean * mean).max(0.0);
@@ -304,7 +326,7 @@ mod tests {
         let mut rr = RrSets::new(9, 0);
         rr.extend(&g, &sampler, 200_000);
         // σ({0}) = 1 + 1/2 + P(2) + P(3), P(2) = 1 − (1/2)(1 − 1/4) = 5/8, P(3) = 5/16.
-        let est = estimate(&empty, &rr, &[0]);
+        let est = estimate(&empty, &[&rr], &[0]);
         assert!(
             (est.spread - 2.4375).abs() < 3.0 * est.half_width / 1.96,
             "{est:?}"
@@ -320,7 +342,7 @@ mod tests {
         let empty = OneStep::new(&path, &fh, &FixedBitSet::with_capacity(10));
         let mut rr = RrSets::new(1, 0);
         rr.extend(&path, &ReverseSampler::new(&path, &certain).unwrap(), 1000);
-        let est = estimate(&empty, &rr, &[0]);
+        let est = estimate(&empty, &[&rr], &[0]);
         assert!(
             (est.spread - 10.0).abs() < 1e-9 && est.half_width < 1e-9,
             "{est:?}"

@@ -23,10 +23,11 @@
 //!   OPIM-C set spreads to ~317 people where the 50 highest degrees reach ~334. So the
 //!   greedy set is compared, on the independent checking pool, with a greedy set chosen on
 //!   the lower-variance estimate ([`SetSource::OneStepGreedy`]), the top-k by out-degree, by
-//!   PageRank and the greedy set for exact one-step reach (all constrained the same way). The best by
-//!   the lower-variance estimate is returned, provided its own certified ratio reaches the
-//!   target: the answer is never worse than those heuristics beyond sampling noise, and
-//!   the guarantee stands.
+//!   PageRank and the greedy set for exact one-step reach (all constrained the same way).
+//!   The one-step-reach set is kept unless another beats it by two paired standard errors
+//!   (the pool doubles, at most twice, while one is plausibly better by more than 2 %), and
+//!   only sets whose own certified ratio reaches the target may be returned: the answer is
+//!   never worse than those heuristics beyond sampling noise, and the guarantee stands.
 //! - **Reproducible.** RR sets are generated in parallel, each from its own seed (seed, pool,
 //!   index): the same seed gives bit-identical picks for any thread count.
 //!
@@ -185,7 +186,7 @@ pub struct Selection {
     /// Which candidate set won.
     pub source: SetSource,
     /// Every candidate set's estimated spread (fixed seeds included), greedy first, by the
-    /// same estimate as [`Selection::spread`]: the best allowed one was returned.
+    /// same estimate as [`Selection::spread`] (sets chosen without RR sets on both pools).
     pub candidates: Vec<(SetSource, f64)>,
     /// RR sets in each of the two pools.
     pub n_rr_sets: usize,

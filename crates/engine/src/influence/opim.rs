@@ -136,7 +136,7 @@ pub(crate) fn set_bounds(
         let mut everyone: Vec<NodeIdx> =
             plan.one_step.members.ones().map(|v| v as NodeIdx).collect();
         everyone.extend_from_slice(set);
-        (low, cv_greedy::estimate(plan.empty, check, &everyone))
+        (low, cv_greedy::estimate(plan.empty, &[check], &everyone))
     }
 }
 
