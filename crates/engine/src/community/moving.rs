@@ -18,11 +18,13 @@ use rayon::prelude::*;
 use super::level::LevelGraph;
 
 /// Nodes taken from the queue at once when summing in parallel.
-const BATCH: usize = 2048;
+const BATCH: usize = 4096;
 /// Nodes per parallel task within a batch.
-const CHUNK: usize = 128;
+const CHUNK: usize = 256;
 /// Below this many nodes the sequential loop is faster.
 const MIN_PARALLEL_NODES: usize = 20_000;
+/// In the batched loop's node state, the bit saying that a node is queued.
+const QUEUED: u32 = 1 << 31;
 
 thread_local! {
     /// Per-thread dense scratch for the parallel sums; always left all zero.
@@ -41,8 +43,7 @@ struct Communities {
 
 /// Moves nodes of `graph` between communities until no single move raises modularity.
 /// `membership` holds community ids below `graph.n_nodes()` and is updated in place;
-/// `gamma` is the resolution divided by the total node weight (2m). Returns whether any
-/// node moved.
+/// `gamma` is the resolution divided by the total node weight (2m).
 ///
 /// The gain of putting node v (taken out of its community) into community C is
 /// w(v, C) − gamma · k_v · K_C, with w(v, C) the weight of v's edges into C, k_v its node
@@ -52,7 +53,7 @@ pub(super) fn move_nodes(
     membership: &mut [u32],
     gamma: f64,
     rng: &mut Xoshiro256PlusPlus,
-) -> bool {
+) {
     let n_nodes = graph.n_nodes();
     let mut comms = Communities {
         weight: vec![0.0f64; n_nodes],
@@ -71,15 +72,14 @@ pub(super) fn move_nodes(
     let mut order: Vec<u32> = (0..n_nodes as u32).collect();
     order.shuffle(rng);
     let mut queue: VecDeque<u32> = order.into();
-    let mut queued = vec![true; n_nodes];
 
     let mut to_comm = vec![0.0f64; n_nodes];
     let mut candidates: Vec<(u32, f64)> = Vec::new();
-    let mut moved_any = false;
 
     if rayon::current_num_threads() > 1 && n_nodes >= MIN_PARALLEL_NODES {
-        // Batch number in which each node's neighbour last moved (0: never).
-        let mut dirty_in = vec![0u32; n_nodes];
+        // Per node: whether it is queued (the top bit), and the batch in which one of its
+        // neighbours last moved (0: never; batches are numbered from 1).
+        let mut state = vec![QUEUED; n_nodes];
         let mut batch_idx = 0u32;
         let mut batch: Vec<u32> = Vec::with_capacity(BATCH);
         while !queue.is_empty() {
@@ -90,8 +90,8 @@ pub(super) fn move_nodes(
             for (chunk, (offsets, flat)) in batch.chunks(CHUNK).zip(&sums) {
                 for (idx, &v) in chunk.iter().enumerate() {
                     let v = v as usize;
-                    queued[v] = false;
-                    let cands: &[(u32, f64)] = if dirty_in[v] == batch_idx {
+                    state[v] &= !QUEUED;
+                    let cands: &[(u32, f64)] = if state[v] == batch_idx {
                         candidates.clear();
                         scan(graph, membership, v, &mut to_comm, &mut candidates);
                         &candidates
@@ -100,22 +100,24 @@ pub(super) fn move_nodes(
                     };
                     if let Some(best) = decide(graph, membership, v, cands, gamma, &comms) {
                         apply(graph, membership, v, best, &mut comms);
-                        moved_any = true;
                         for &u in graph.row(v).0 {
                             let u = u as usize;
-                            dirty_in[u] = batch_idx;
-                            if !queued[u] && membership[u] != best {
-                                queued[u] = true;
+                            let queued = state[u] & QUEUED;
+                            if queued == 0 && membership[u] != best {
+                                state[u] = QUEUED | batch_idx;
                                 queue.push_back(u as u32);
+                            } else {
+                                state[u] = queued | batch_idx;
                             }
                         }
                     }
                 }
             }
         }
-        return moved_any;
+        return;
     }
 
+    let mut queued = vec![true; n_nodes];
     while let Some(v) = queue.pop_front() {
         let v = v as usize;
         queued[v] = false;
@@ -123,7 +125,6 @@ pub(super) fn move_nodes(
         scan(graph, membership, v, &mut to_comm, &mut candidates);
         if let Some(best) = decide(graph, membership, v, &candidates, gamma, &comms) {
             apply(graph, membership, v, best, &mut comms);
-            moved_any = true;
             for &u in graph.row(v).0 {
                 let u = u as usize;
                 if !queued[u] && membership[u] != best {
@@ -133,7 +134,6 @@ pub(super) fn move_nodes(
             }
         }
     }
-    moved_any
 }
 
 /// Sums, in parallel, each batch node's edge weight to each neighbouring community: per

@@ -23,7 +23,7 @@ const THETA: f64 = 1.0;
 const CUTOFF: f64 = 40.0;
 
 /// The refined partition of `membership` (community ids below `graph.n_nodes()`), numbered
-/// `0..n_refined` by first node, and `n_refined`. `gamma` is the resolution over 2m.
+/// `0..n_refined` by community and then by first node, and `n_refined`. `gamma` is the resolution over 2m.
 ///
 /// Communities are refined independently and in parallel, each with its own random stream
 /// drawn from `rng` and its index, so the result does not depend on the thread count.
@@ -34,13 +34,7 @@ pub(super) fn refine(
     rng: &mut Xoshiro256PlusPlus,
 ) -> (Vec<u32>, usize) {
     let n_nodes = graph.n_nodes();
-    let total_edge_weight: f64 = graph.weights.iter().sum();
-    let mean_edge_weight = if graph.weights.is_empty() {
-        1.0
-    } else {
-        total_edge_weight / graph.weights.len() as f64
-    };
-    let theta = THETA * mean_edge_weight;
+    let theta = THETA * graph.mean_weight;
 
     // Members of each community (counting sort) and each node's place among them.
     let n_communities = membership
@@ -83,14 +77,23 @@ pub(super) fn refine(
             context.merge_nodes_subset(nodes, &mut community_rng)
         })
         .collect();
+    // Numbered community by community, so that the aggregate lists the sub-communities of
+    // one community next to each other (its rows then touch nearby memory).
     let mut refined = vec![0u32; n_nodes];
+    let mut founder_label = vec![u32::MAX; n_nodes];
+    let mut n_refined = 0u32;
     for (c, founder) in founders.iter().enumerate() {
         let nodes = &members[start[c]..start[c + 1]];
         for (&v, &f) in nodes.iter().zip(founder) {
-            refined[v as usize] = nodes[f as usize];
+            let label = &mut founder_label[nodes[f as usize] as usize];
+            if *label == u32::MAX {
+                *label = n_refined;
+                n_refined += 1;
+            }
+            refined[v as usize] = *label;
         }
     }
-    renumber(refined)
+    (refined, n_refined as usize)
 }
 
 /// What every community's refinement reads.
