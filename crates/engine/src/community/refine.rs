@@ -23,13 +23,15 @@ const THETA: f64 = 1.0;
 const CUTOFF: f64 = 40.0;
 
 /// The refined partition of `membership` (community ids below `graph.n_nodes()`), numbered
-/// `0..n_refined` by community and then by first node, and `n_refined`. `gamma` is the resolution over 2m.
+/// `0..n_refined` by community and then by first node, and `n_refined`. `inside` is the
+/// weight of each node's edges into its community, `gamma` the resolution over 2m.
 ///
 /// Communities are refined independently and in parallel, each with its own random stream
 /// drawn from `rng` and its index, so the result does not depend on the thread count.
 pub(super) fn refine(
     graph: &LevelGraph,
     membership: &[u32],
+    inside: &[f64],
     gamma: f64,
     rng: &mut Xoshiro256PlusPlus,
 ) -> (Vec<u32>, usize) {
@@ -64,6 +66,7 @@ pub(super) fn refine(
     let context = Context {
         graph,
         membership,
+        inside,
         local_idx: &local_idx,
         gamma,
         theta,
@@ -100,6 +103,7 @@ pub(super) fn refine(
 struct Context<'a> {
     graph: &'a LevelGraph,
     membership: &'a [u32],
+    inside: &'a [f64],
     local_idx: &'a [u32],
     gamma: f64,
     theta: f64,
@@ -126,17 +130,7 @@ impl Context<'_> {
             .map(|&v| graph.node_weight[v as usize])
             .collect();
         let mut singleton = vec![true; n_local];
-        let mut external: Vec<f64> = nodes
-            .iter()
-            .map(|&v| {
-                let (nbrs, ws) = graph.row(v as usize);
-                nbrs.iter()
-                    .zip(ws)
-                    .filter(|&(&u, _)| self.membership[u as usize] == c)
-                    .map(|(_, &w)| w)
-                    .sum()
-            })
-            .collect();
+        let mut external: Vec<f64> = nodes.iter().map(|&v| self.inside[v as usize]).collect();
 
         let mut order: Vec<u32> = (0..n_local as u32).collect();
         order.shuffle(rng);
