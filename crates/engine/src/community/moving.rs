@@ -18,11 +18,13 @@ use rayon::prelude::*;
 use super::level::LevelGraph;
 
 /// Nodes taken from the queue at once when summing in parallel.
-const BATCH: usize = 2048;
+const BATCH: usize = 4096;
 /// Nodes per parallel task within a batch.
-const CHUNK: usize = 128;
+const CHUNK: usize = 256;
 /// Below this many nodes the sequential loop is faster.
 const MIN_PARALLEL_NODES: usize = 20_000;
+/// In the batched loop's node state, the bit saying that a node is queued.
+const QUEUED: u32 = 1 << 31;
 
 thread_local! {
     /// Per-thread dense scratch for the parallel sums; always left all zero.
@@ -41,8 +43,10 @@ struct Communities {
 
 /// Moves nodes of `graph` between communities until no single move raises modularity.
 /// `membership` holds community ids below `graph.n_nodes()` and is updated in place;
-/// `gamma` is the resolution divided by the total node weight (2m). Returns whether any
-/// node moved.
+/// `gamma` is the resolution divided by the total node weight (2m). Returns the weight of
+/// each node's edges into its final community, which refinement needs: every node is
+/// summed at least once, and the moves after its last sum are accounted for as they
+/// happen, which is cheaper than summing all rows again.
 ///
 /// The gain of putting node v (taken out of its community) into community C is
 /// w(v, C) − gamma · k_v · K_C, with w(v, C) the weight of v's edges into C, k_v its node
@@ -52,7 +56,7 @@ pub(super) fn move_nodes(
     membership: &mut [u32],
     gamma: f64,
     rng: &mut Xoshiro256PlusPlus,
-) -> bool {
+) -> Vec<f64> {
     let n_nodes = graph.n_nodes();
     let mut comms = Communities {
         weight: vec![0.0f64; n_nodes],
@@ -71,15 +75,15 @@ pub(super) fn move_nodes(
     let mut order: Vec<u32> = (0..n_nodes as u32).collect();
     order.shuffle(rng);
     let mut queue: VecDeque<u32> = order.into();
-    let mut queued = vec![true; n_nodes];
 
     let mut to_comm = vec![0.0f64; n_nodes];
     let mut candidates: Vec<(u32, f64)> = Vec::new();
-    let mut moved_any = false;
+    let mut inside = vec![0.0f64; n_nodes];
 
     if rayon::current_num_threads() > 1 && n_nodes >= MIN_PARALLEL_NODES {
-        // Batch number in which each node's neighbour last moved (0: never).
-        let mut dirty_in = vec![0u32; n_nodes];
+        // Per node: whether it is queued (the top bit), and the batch in which one of its
+        // neighbours last moved (0: never; batches are numbered from 1).
+        let mut state = vec![QUEUED; n_nodes];
         let mut batch_idx = 0u32;
         let mut batch: Vec<u32> = Vec::with_capacity(BATCH);
         while !queue.is_empty() {
@@ -90,50 +94,76 @@ pub(super) fn move_nodes(
             for (chunk, (offsets, flat)) in batch.chunks(CHUNK).zip(&sums) {
                 for (idx, &v) in chunk.iter().enumerate() {
                     let v = v as usize;
-                    queued[v] = false;
-                    let cands: &[(u32, f64)] = if dirty_in[v] == batch_idx {
+                    state[v] &= !QUEUED;
+                    let cands: &[(u32, f64)] = if state[v] == batch_idx {
                         candidates.clear();
                         scan(graph, membership, v, &mut to_comm, &mut candidates);
                         &candidates
                     } else {
                         &flat[offsets[idx]..offsets[idx + 1]]
                     };
-                    if let Some(best) = decide(graph, membership, v, cands, gamma, &comms) {
+                    inside[v] = cands[0].1;
+                    if let Some((best, to_best)) =
+                        decide(graph, membership, v, cands, gamma, &comms)
+                    {
+                        let old = membership[v];
                         apply(graph, membership, v, best, &mut comms);
-                        moved_any = true;
-                        for &u in graph.row(v).0 {
+                        inside[v] = to_best;
+                        let (nbrs, ws) = graph.row(v);
+                        for (&u, &w) in nbrs.iter().zip(ws) {
                             let u = u as usize;
-                            dirty_in[u] = batch_idx;
-                            if !queued[u] && membership[u] != best {
-                                queued[u] = true;
+                            let c = membership[u];
+                            account(&mut inside[u], c, old, best, w);
+                            let queued = state[u] & QUEUED;
+                            if queued == 0 && c != best {
+                                state[u] = QUEUED | batch_idx;
                                 queue.push_back(u as u32);
+                            } else {
+                                state[u] = queued | batch_idx;
                             }
                         }
                     }
                 }
             }
         }
-        return moved_any;
+        return inside;
     }
 
+    let mut queued = vec![true; n_nodes];
     while let Some(v) = queue.pop_front() {
         let v = v as usize;
         queued[v] = false;
         candidates.clear();
         scan(graph, membership, v, &mut to_comm, &mut candidates);
-        if let Some(best) = decide(graph, membership, v, &candidates, gamma, &comms) {
+        inside[v] = candidates[0].1;
+        if let Some((best, to_best)) = decide(graph, membership, v, &candidates, gamma, &comms) {
+            let old = membership[v];
             apply(graph, membership, v, best, &mut comms);
-            moved_any = true;
-            for &u in graph.row(v).0 {
+            inside[v] = to_best;
+            let (nbrs, ws) = graph.row(v);
+            for (&u, &w) in nbrs.iter().zip(ws) {
                 let u = u as usize;
-                if !queued[u] && membership[u] != best {
+                let c = membership[u];
+                account(&mut inside[u], c, old, best, w);
+                if !queued[u] && c != best {
                     queued[u] = true;
                     queue.push_back(u as u32);
                 }
             }
         }
     }
-    moved_any
+    inside
+}
+
+/// Updates the weight `inside` from a node in community `c` to its community, when its
+/// neighbour across an edge of weight `w` moves from community `old` to `best`.
+#[inline]
+fn account(inside: &mut f64, c: u32, old: u32, best: u32, w: f64) {
+    if c == old {
+        *inside -= w;
+    } else if c == best {
+        *inside += w;
+    }
 }
 
 /// Sums, in parallel, each batch node's edge weight to each neighbouring community: per
@@ -189,8 +219,8 @@ fn scan(
     }
 }
 
-/// The community v should move to, if any, given its candidates from [`scan`] (its own
-/// community first).
+/// The community v should move to, if any, and the weight of v's edges into it, given its
+/// candidates from [`scan`] (its own community first).
 #[inline]
 fn decide(
     graph: &LevelGraph,
@@ -199,18 +229,18 @@ fn decide(
     candidates: &[(u32, f64)],
     gamma: f64,
     comms: &Communities,
-) -> Option<u32> {
+) -> Option<(u32, f64)> {
     let own = membership[v];
     let k_v = graph.node_weight[v];
     // Take v out of its community; staying is then one candidate among the others.
     let stay_gain = candidates[0].1 - gamma * k_v * (comms.weight[own as usize] - k_v);
-    let mut best = own;
+    let (mut best, mut to_best) = candidates[0];
     let mut best_gain = stay_gain;
     for &(c, w) in &candidates[1..] {
         let gain = w - gamma * k_v * comms.weight[c as usize];
         if gain > best_gain {
             best_gain = gain;
-            best = c;
+            (best, to_best) = (c, w);
         }
     }
     // An empty community gains 0; it only helps when v is not alone already.
@@ -218,14 +248,14 @@ fn decide(
         && comms.size[own as usize] > 1
         && let Some(&c) = comms.empty.last()
     {
-        best = c;
+        (best, to_best) = (c, 0.0);
         best_gain = 0.0;
     }
     // The tolerance keeps rounding noise from moving a node back and forth forever.
     if best == own || best_gain <= stay_gain + 1e-13 * k_v {
         return None;
     }
-    Some(best)
+    Some((best, to_best))
 }
 
 /// Moves v from its community to `best`.

@@ -23,24 +23,20 @@ const THETA: f64 = 1.0;
 const CUTOFF: f64 = 40.0;
 
 /// The refined partition of `membership` (community ids below `graph.n_nodes()`), numbered
-/// `0..n_refined` by first node, and `n_refined`. `gamma` is the resolution over 2m.
+/// `0..n_refined` by community and then by first node, and `n_refined`. `inside` is the
+/// weight of each node's edges into its community, `gamma` the resolution over 2m.
 ///
 /// Communities are refined independently and in parallel, each with its own random stream
 /// drawn from `rng` and its index, so the result does not depend on the thread count.
 pub(super) fn refine(
     graph: &LevelGraph,
     membership: &[u32],
+    inside: &[f64],
     gamma: f64,
     rng: &mut Xoshiro256PlusPlus,
 ) -> (Vec<u32>, usize) {
     let n_nodes = graph.n_nodes();
-    let total_edge_weight: f64 = graph.weights.iter().sum();
-    let mean_edge_weight = if graph.weights.is_empty() {
-        1.0
-    } else {
-        total_edge_weight / graph.weights.len() as f64
-    };
-    let theta = THETA * mean_edge_weight;
+    let theta = THETA * graph.mean_weight;
 
     // Members of each community (counting sort) and each node's place among them.
     let n_communities = membership
@@ -70,6 +66,7 @@ pub(super) fn refine(
     let context = Context {
         graph,
         membership,
+        inside,
         local_idx: &local_idx,
         gamma,
         theta,
@@ -83,20 +80,30 @@ pub(super) fn refine(
             context.merge_nodes_subset(nodes, &mut community_rng)
         })
         .collect();
+    // Numbered community by community, so that the aggregate lists the sub-communities of
+    // one community next to each other (its rows then touch nearby memory).
     let mut refined = vec![0u32; n_nodes];
+    let mut founder_label = vec![u32::MAX; n_nodes];
+    let mut n_refined = 0u32;
     for (c, founder) in founders.iter().enumerate() {
         let nodes = &members[start[c]..start[c + 1]];
         for (&v, &f) in nodes.iter().zip(founder) {
-            refined[v as usize] = nodes[f as usize];
+            let label = &mut founder_label[nodes[f as usize] as usize];
+            if *label == u32::MAX {
+                *label = n_refined;
+                n_refined += 1;
+            }
+            refined[v as usize] = *label;
         }
     }
-    renumber(refined)
+    (refined, n_refined as usize)
 }
 
 /// What every community's refinement reads.
 struct Context<'a> {
     graph: &'a LevelGraph,
     membership: &'a [u32],
+    inside: &'a [f64],
     local_idx: &'a [u32],
     gamma: f64,
     theta: f64,
@@ -123,17 +130,7 @@ impl Context<'_> {
             .map(|&v| graph.node_weight[v as usize])
             .collect();
         let mut singleton = vec![true; n_local];
-        let mut external: Vec<f64> = nodes
-            .iter()
-            .map(|&v| {
-                let (nbrs, ws) = graph.row(v as usize);
-                nbrs.iter()
-                    .zip(ws)
-                    .filter(|&(&u, _)| self.membership[u as usize] == c)
-                    .map(|(_, &w)| w)
-                    .sum()
-            })
-            .collect();
+        let mut external: Vec<f64> = nodes.iter().map(|&v| self.inside[v as usize]).collect();
 
         let mut order: Vec<u32> = (0..n_local as u32).collect();
         order.shuffle(rng);

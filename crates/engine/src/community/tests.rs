@@ -291,6 +291,55 @@ fn planted_graph(n_nodes: u32, seed: u64) -> Graph {
 }
 
 #[test]
+fn invalid_tolerance_is_rejected() {
+    let g = Graph::undirected(2, [(0, 1, 1.0)]);
+    for tolerance in [-0.1, f64::NAN, f64::INFINITY] {
+        let err = Leiden {
+            tolerance,
+            ..Leiden::default()
+        }
+        .run(&g)
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::InvalidParameter {
+                name: "tolerance",
+                ..
+            }
+        ));
+    }
+}
+
+#[test]
+fn iterations_never_lower_modularity_and_tolerance_stops_between() {
+    let g = planted_graph(3_000, 5);
+    let run = |tolerance: f64, max_iterations: Option<usize>| {
+        Leiden {
+            seed: 4,
+            tolerance,
+            max_iterations,
+            ..Leiden::default()
+        }
+        .run(&g)
+        .unwrap()
+    };
+    // The same seed draws the same random numbers, so a run with more iterations continues
+    // a run with fewer.
+    let mut last = f64::NEG_INFINITY;
+    for n_iterations in 1..6 {
+        let q = run(0.0, Some(n_iterations)).modularity;
+        assert!(q >= last - 1e-12, "{n_iterations} iterations: {q} < {last}");
+        last = q;
+    }
+    let one = run(0.0, Some(1)).modularity;
+    let default = run(Leiden::default().tolerance, None).modularity;
+    let until_no_gain = run(0.0, None).modularity;
+    assert!(one <= default + 1e-12 && default <= until_no_gain + 1e-12);
+    // No gain passes an enormous tolerance: the run stops after the second iteration.
+    assert_eq!(run(1e300, None), run(0.0, Some(2)));
+}
+
+#[test]
 fn same_seed_gives_identical_result_for_any_thread_count() {
     let g = planted_graph(20_000, 3);
     let run_with = |n_threads: usize| {
@@ -299,25 +348,32 @@ fn same_seed_gives_identical_result_for_any_thread_count() {
             .build()
             .unwrap()
             .install(|| {
-                let leiden = Leiden {
-                    seed: 11,
-                    max_iterations: Some(3),
-                    ..Leiden::default()
-                };
-                leiden.run(&g).unwrap()
+                // Three iterations, and as many as the default tolerance takes.
+                [Some(3), None].map(|max_iterations| {
+                    let leiden = Leiden {
+                        seed: 11,
+                        max_iterations,
+                        ..Leiden::default()
+                    };
+                    leiden.run(&g).unwrap()
+                })
             })
     };
     let one = run_with(1);
-    assert!(
-        one.modularity > 0.5,
-        "planted groups not found: {}",
-        one.modularity
-    );
-    assert!(communities_connected(&g, &one.membership));
+    for p in &one {
+        assert!(
+            p.modularity > 0.5,
+            "planted groups not found: {}",
+            p.modularity
+        );
+        assert!(communities_connected(&g, &p.membership));
+    }
     for n_threads in [2, 16] {
         let other = run_with(n_threads);
-        assert_eq!(one.membership, other.membership);
-        assert_eq!(one.modularity.to_bits(), other.modularity.to_bits());
+        for (a, b) in one.iter().zip(&other) {
+            assert_eq!(a.membership, b.membership);
+            assert_eq!(a.modularity.to_bits(), b.modularity.to_bits());
+        }
     }
 }
 
@@ -399,6 +455,44 @@ fn arb_graph() -> impl Strategy<Value = Graph> {
 }
 
 proptest! {
+    #[test]
+    fn level_graph_modularity_matches_after_aggregating_and_renumbering(
+        g in arb_graph(),
+        labels in proptest::collection::vec(0u32..40, 40),
+        groups in proptest::collection::vec(0u32..40, 40),
+        resolution in 0.0f64..3.0,
+    ) {
+        use super::level::LevelGraph;
+        let n_nodes = g.n_nodes();
+        let membership: Vec<u32> = labels[..n_nodes].iter().map(|&c| c % n_nodes as u32).collect();
+        let expected = modularity(&g, &membership, resolution);
+        let level0 = LevelGraph::from_graph(&g).unwrap();
+        let total_weight: f64 = level0.node_weight.iter().sum();
+        prop_assume!(total_weight > 0.0);
+        let gamma = resolution / total_weight;
+        let close = |q: f64| (q - expected).abs() <= 1e-9;
+        prop_assert!(close(level0.modularity(&membership, gamma, total_weight)));
+        // Reversed node order.
+        let order: Vec<u32> = (0..n_nodes as u32).rev().collect();
+        let reversed: Vec<u32> = order.iter().map(|&v| membership[v as usize]).collect();
+        prop_assert!(close(level0.permuted(&order).modularity(&reversed, gamma, total_weight)));
+        // Groups inside the communities (pairs of community and group label), aggregated.
+        let mut group_of = HashMap::new();
+        let group: Vec<u32> = (0..n_nodes)
+            .map(|v| {
+                let next = group_of.len() as u32;
+                *group_of.entry((membership[v], groups[v])).or_insert(next)
+            })
+            .collect();
+        let n_groups = group_of.len();
+        let mut group_membership = vec![0u32; n_groups];
+        for (v, &h) in group.iter().enumerate() {
+            group_membership[h as usize] = membership[v];
+        }
+        let aggregate = level0.aggregate(&group, n_groups);
+        prop_assert!(close(aggregate.modularity(&group_membership, gamma, total_weight)));
+    }
+
     #[test]
     fn modularity_lies_between_minus_half_and_one(
         g in arb_graph(),
