@@ -1,0 +1,6 @@
+//! The store's integration tests: one binary, each test run against SQLite and against the
+//! PostgreSQL server on 127.0.0.1:5432 (see `util`).
+
+mod util;
+
+mod basics;
