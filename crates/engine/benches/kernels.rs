@@ -16,7 +16,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use engine::centrality::{ApproxBetweenness, Betweenness, PageRank};
+use engine::centrality::{ApproxBetweenness, Betweenness, Degree, Direction, PageRank};
 use engine::community::Leiden;
 use engine::diffusion::{Diffusion, EdgeProbability, Model, MonteCarlo};
 use engine::io::{ReadOptions, TiesFormat};
@@ -188,33 +188,16 @@ fn run_once(args: &Args, network: &Network, graph: &Graph) -> (f64, Value) {
                 })
                 .collect();
             let start = Instant::now();
-            let spread = Diffusion {
-                model: Model::IndependentCascade(EdgeProbability::Uniform(0.01)),
-                ..Diffusion::default()
-            }
-            .simulator(graph)
-            .and_then(|sim| {
-                sim.expected_spread(
-                    &seeds,
-                    &MonteCarlo {
-                        runs: 10_000,
-                        seed: 1,
-                    },
-                )
-            })
-            .unwrap_or_else(|e| fail(&e.to_string()));
-            (
-                elapsed(start),
-                json!({"spread": spread.mean, "ci_low": spread.ci_low, "ci_high": spread.ci_high}),
-            )
+            let spread = ic_spread(graph, &seeds);
+            (elapsed(start), spread)
         }
         "influence" => {
             use engine::influence::{
                 ActivistSelection, EdgeProbability as Probability, Model as Im,
             };
             let selection = ActivistSelection {
-                k: 50,
-                model: Im::IndependentCascade(Probability::Uniform(0.01)),
+                k: INFLUENCE_K,
+                model: Im::IndependentCascade(Probability::Uniform(IC_PROBABILITY)),
                 epsilon: args.epsilon,
                 seed: 1,
                 ..ActivistSelection::default()
@@ -222,31 +205,74 @@ fn run_once(args: &Args, network: &Network, graph: &Graph) -> (f64, Value) {
             .run(graph)
             .unwrap_or_else(|e| fail(&e.to_string()));
             let seconds = elapsed(start);
+            let peak_rss_mb = peak_rss_mb();
             let picks: Vec<u32> = selection.picks.iter().map(|pick| pick.node).collect();
-            let spread = Diffusion {
-                model: Model::IndependentCascade(EdgeProbability::Uniform(0.01)),
-                ..Diffusion::default()
-            }
-            .simulator(graph)
-            .and_then(|sim| {
-                sim.expected_spread(
-                    &picks,
-                    &MonteCarlo {
-                        runs: 10_000,
-                        seed: 1,
-                    },
-                )
-            })
-            .unwrap_or_else(|e| fail(&e.to_string()));
+            let out_degree = Degree {
+                direction: Direction::Out,
+                weighted: false,
+            };
+            let by_degree = top_k(out_degree.run(graph).values());
+            let by_pagerank = top_k(
+                PageRank::default()
+                    .run(graph)
+                    .unwrap_or_else(|e| fail(&e.to_string()))
+                    .values(),
+            );
             let quality = json!({
-                "spread": spread.mean, "ci_low": spread.ci_low, "ci_high": spread.ci_high,
+                "spread": ic_spread(graph, &picks)["spread"],
+                "spread_top_degree": ic_spread(graph, &by_degree)["spread"],
+                "spread_top_pagerank": ic_spread(graph, &by_pagerank)["spread"],
                 "estimate": selection.spread, "source": format!("{:?}", selection.source),
                 "certified_ratio": selection.certified_ratio, "n_rr_sets": selection.n_rr_sets,
+                "peak_rss_mb": peak_rss_mb,
             });
             (seconds, quality)
         }
         other => fail(&format!("unknown kernel {other}")),
     }
+}
+
+/// The cascade of issue 4's benchmarks: independent cascade with p = 0.01.
+const IC_PROBABILITY: f64 = 0.01;
+/// How many activists `influence` picks, and how many top-ranked nodes its baselines take.
+const INFLUENCE_K: usize = 50;
+
+/// Mean spread of `seeds` over 10,000 independent cascades, with its 95 % interval.
+fn ic_spread(graph: &Graph, seeds: &[u32]) -> Value {
+    let spread = Diffusion {
+        model: Model::IndependentCascade(EdgeProbability::Uniform(IC_PROBABILITY)),
+        ..Diffusion::default()
+    }
+    .simulator(graph)
+    .and_then(|sim| {
+        sim.expected_spread(
+            seeds,
+            &MonteCarlo {
+                runs: 10_000,
+                seed: 1,
+            },
+        )
+    })
+    .unwrap_or_else(|e| fail(&e.to_string()));
+    json!({"spread": spread.mean, "ci_low": spread.ci_low, "ci_high": spread.ci_high})
+}
+
+/// The `INFLUENCE_K` nodes with the highest scores, ties to the lower index.
+fn top_k(scores: &[f64]) -> Vec<u32> {
+    let mut order: Vec<u32> = (0..scores.len() as u32).collect();
+    order.sort_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]).then(a.cmp(&b)));
+    order.truncate(INFLUENCE_K);
+    order
+}
+
+/// The process's peak resident memory so far (Linux `VmHWM`), graph included.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
 fn elapsed(start: Instant) -> f64 {
