@@ -22,6 +22,7 @@ mod error;
 mod import;
 mod org;
 mod rows;
+mod suggest;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,7 +33,7 @@ use sqlx::sqlite::{
 };
 
 pub use error::{Error, RowError};
-pub use import::{ImportSummary, PeopleDiff};
+pub use import::{ImportSummary, MAX_LISTED, PeopleDiff};
 pub use org::Org;
 pub use rows::{Person, Tie};
 
