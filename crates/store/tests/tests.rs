@@ -6,3 +6,4 @@ mod util;
 mod basics;
 
 mod imports;
+mod durability;
