@@ -321,6 +321,60 @@ both_backends! {
         assert_eq!(external_ids(&org.suggestable_people().await.unwrap()), ["ada", "bob", "cy"]);
     }
 
+    async fn reimporting_ties_updates_weights_and_adds_the_new_ones(db) {
+        let org = db.store.create_organization("Acme").await.unwrap();
+        import_people(&org, &people_csv(3)).await;
+        let first = "source,target,layer,weight\np1,p2,advice,1\np2,p3,advice,2\n";
+        org.import_ties("ties.csv", first.as_bytes()).await.unwrap();
+        let second = "source,target,layer,weight\np1,p2,advice,4\np1,p2,friendship,1\n";
+        let summary = org.import_ties("ties.csv", second.as_bytes()).await.unwrap();
+        assert_eq!((summary.rows, summary.written), (2, 2));
+        let weights: BTreeMap<(String, String), f64> = {
+            let people: BTreeMap<_, _> = org
+                .people()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|p| (p.id, p.record.external_id))
+                .collect();
+            org.ties()
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|t| ((format!("{}>{}", people[&t.source], people[&t.target]), t.layer), t.weight))
+                .collect()
+        };
+        let key = |pair: &str, layer: &str| (pair.to_string(), layer.to_string());
+        assert_eq!(weights, BTreeMap::from([
+            (key("p1>p2", "advice"), 4.0),
+            (key("p1>p2", "friendship"), 1.0),
+            (key("p2>p3", "advice"), 2.0),
+        ]));
+        // The log replays to the same ties: the second batch carries the new weight.
+        let events = org.events().await.unwrap();
+        let replayed = movement::replay(events.iter().map(|e| &e.payload));
+        assert_eq!(replayed.ties, org.analytics_inputs().await.unwrap().ties);
+    }
+
+    async fn tie_weights_are_stored_exactly(db) {
+        let org = db.store.create_organization("Acme").await.unwrap();
+        import_people(&org, &people_csv(8)).await;
+        let weights = ["0.1", "0.30000000000000004", "1e-7", "123456.789", "0.6666666666666666", "3", "1.7976931348623157e308"];
+        let mut csv = String::from("source,target,weight\n");
+        for (i, weight) in weights.iter().enumerate() {
+            csv.push_str(&format!("p{},p{},{weight}\n", i + 1, i + 2));
+        }
+        org.import_ties("ties.csv", csv.as_bytes()).await.unwrap();
+        let stored: Vec<f64> = org.ties().await.unwrap().iter().map(|t| t.weight).collect();
+        let expected: Vec<f64> = weights.iter().map(|w| w.parse().unwrap()).collect();
+        // Bit for bit: compared as bits, not as floats close enough.
+        assert_eq!(
+            stored.iter().map(|w| w.to_bits()).collect::<Vec<_>>(),
+            expected.iter().map(|w| w.to_bits()).collect::<Vec<_>>(),
+            "{stored:?} != {expected:?}"
+        );
+    }
+
     async fn ties_come_from_graphml_and_gexf_files(db) {
         let org = db.store.create_organization("Acme").await.unwrap();
         import_people(&org, "id,name\na,A\nb,B\nc,C\n").await;
