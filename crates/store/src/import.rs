@@ -193,7 +193,7 @@ impl CsvRows {
 }
 
 /// The value of an optional column in a row ("" when the file has no such column).
-fn cell<'r>(record: &'r csv::StringRecord, column: Option<usize>) -> &'r str {
+fn cell(record: &csv::StringRecord, column: Option<usize>) -> &str {
     column.and_then(|c| record.get(c)).unwrap_or("")
 }
 
@@ -263,14 +263,15 @@ impl Org<'_> {
             .map(|p| (p.record.external_id.clone(), p))
             .collect();
         for (line, record) in &records {
-            if let Some(manager) = &record.manager {
-                if !first_line.contains_key(manager) && !existing.contains_key(manager) {
-                    problems.add(
-                        *line,
-                        Some("manager_id"),
-                        format!("no person with id {manager:?}"),
-                    );
-                }
+            if let Some(manager) = &record.manager
+                && !first_line.contains_key(manager)
+                && !existing.contains_key(manager)
+            {
+                problems.add(
+                    *line,
+                    Some("manager_id"),
+                    format!("no person with id {manager:?}"),
+                );
             }
         }
         problems.verdict(source_name)?;

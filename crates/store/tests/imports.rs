@@ -18,8 +18,12 @@ use crate::util::{TestDb, both_backends};
 /// problems). Rows are raw bytes so that a fixture can hold invalid UTF-8.
 struct Fixture {
     header: &'static str,
-    rows: Vec<(Vec<u8>, Vec<(Option<&'static str>, &'static str)>)>,
+    rows: Vec<(Vec<u8>, Vec<Problem>)>,
 }
+
+/// A problem a row must be reported with: its field (none for the row as a whole) and a
+/// fragment of the reason.
+type Problem = (Option<&'static str>, &'static str);
 
 impl Fixture {
     fn new(header: &'static str) -> Fixture {
@@ -45,12 +49,7 @@ impl Fixture {
         self
     }
 
-    fn bad_twice(
-        mut self,
-        row: &str,
-        first: (Option<&'static str>, &'static str),
-        second: (Option<&'static str>, &'static str),
-    ) -> Fixture {
+    fn bad_twice(mut self, row: &str, first: Problem, second: Problem) -> Fixture {
         self.rows
             .push((row.as_bytes().to_vec(), vec![first, second]));
         self

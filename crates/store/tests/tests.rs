@@ -4,6 +4,5 @@
 mod util;
 
 mod basics;
-
-mod imports;
 mod durability;
+mod imports;
