@@ -3,9 +3,10 @@
 //!
 //! The test re-runs its own binary as a child that runs only [`import_child`] (ignored, so
 //! it never runs on its own), importing a generated people.csv and ties.csv into an SQLite
-//! file and printing a marker line as each stage begins and ends. The parent waits for a
-//! marker, sleeps a seeded delay, kills the child, reopens the store and checks what is
-//! there. A marker printed after an import returned means that import committed, so it
+//! file and printing a marker line as each stage begins and ends. The parent first lets one
+//! child finish, to time the imports on this machine; then, three times, waits for a marker,
+//! sleeps a seeded fraction of the stage's duration, kills the child, reopens the store and
+//! checks what is there. A marker printed after an import returned means that import committed, so it
 //! must be found whole.
 //!
 //! SQLite only: the store owns SQLite's crash safety (one transaction per import, WAL, the
@@ -17,7 +18,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use store::Store;
 
@@ -160,9 +161,10 @@ async fn inspect(db: &Path) -> Found {
     found
 }
 
-/// Runs the child on a fresh database, kills it `delay` after it announced `stage`, and
-/// returns the stages it announced before dying.
-fn kill_during(db: &Path, data: &Path, stage: &str, delay: Duration) -> Vec<String> {
+/// Runs the child on `db`; with `kill = Some((stage, delay))`, kills it `delay` after it
+/// announced `stage`, otherwise lets it finish. Returns the stages it announced (before
+/// dying), each with when the parent read it.
+fn run_child(db: &Path, data: &Path, kill: Option<(&str, Duration)>) -> Vec<(String, Instant)> {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -186,31 +188,55 @@ fn kill_during(db: &Path, data: &Path, stage: &str, delay: Duration) -> Vec<Stri
             // libtest may print its "test … ..." on the same line, before the first marker.
             if let Some((_, stage)) = line.split_once(MARKER) {
                 // The parent may have stopped listening; the stage is still kept below.
-                let _ = send.send(stage.trim().to_string());
+                let _ = send.send((stage.trim().to_string(), Instant::now()));
             }
         }
     });
     let mut announced = Vec::new();
-    loop {
-        let seen = receive
-            .recv_timeout(Duration::from_secs(120))
-            .unwrap_or_else(|e| {
-                let _ = child.kill();
-                panic!("the child never announced {stage:?} ({e}); it announced {announced:?}")
-            });
-        announced.push(seen.clone());
-        if seen == stage {
-            break;
+    if let Some((stage, delay)) = kill {
+        loop {
+            let seen = receive
+                .recv_timeout(Duration::from_secs(120))
+                .unwrap_or_else(|e| {
+                    let _ = child.kill();
+                    panic!("the child never announced {stage:?} ({e}); it announced {announced:?}")
+                });
+            let done = seen.0 == stage;
+            announced.push(seen);
+            if done {
+                break;
+            }
         }
+        std::thread::sleep(delay);
+        // SIGKILL on Unix: no destructor, no rollback, no flush runs in the child.
+        child.kill().unwrap();
+        child.wait().unwrap();
+    } else {
+        assert!(child.wait().unwrap().success(), "the child failed");
     }
-    std::thread::sleep(delay);
-    // SIGKILL on Unix: no destructor, no rollback, no flush runs in the child.
-    child.kill().unwrap();
-    child.wait().unwrap();
     reader.join().unwrap();
     // Whatever the child printed before it died is in the pipe, and now read.
     announced.extend(receive.try_iter());
     announced
+}
+
+/// A fresh database holding the organization the child imports into.
+fn fresh_database(runtime: &tokio::runtime::Runtime, db: &Path) {
+    runtime.block_on(async {
+        let store = Store::open(&format!("sqlite://{}", db.display()))
+            .await
+            .unwrap();
+        store.create_organization("Acme").await.unwrap();
+        store.close().await;
+    });
+}
+
+fn when(announced: &[(String, Instant)], stage: &str) -> Instant {
+    announced
+        .iter()
+        .find(|(s, _)| s == stage)
+        .unwrap_or_else(|| panic!("{stage} was not announced: {announced:?}"))
+        .1
 }
 
 #[test]
@@ -218,25 +244,40 @@ fn sigkill_mid_import_leaves_all_or_nothing() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     write_data(dir.path());
-    let mut seed = 0x5eed_u64;
-    // Three kills: early in the people import, in the ties import, and later in it.
-    let plan: [(&str, u64); 3] = [
-        (IMPORT_BEGUN, 300),
-        (PEOPLE_DONE, 400),
-        (PEOPLE_DONE, 1_500),
+
+    // First a run to the end: the whole data must be there, and it says how long each
+    // import takes on this machine, so that the kills land inside them.
+    let db = dir.path().join("complete.db");
+    fresh_database(&runtime, &db);
+    let announced = run_child(&db, dir.path(), None);
+    let found = runtime.block_on(inspect(&db));
+    assert_eq!((found.people, found.ties), (PEOPLE as i64, TIES as i64));
+    assert_eq!(
+        (found.people_events, found.tied_in_events),
+        (PEOPLE as i64, TIES as i64)
+    );
+    let people_time = when(&announced, PEOPLE_DONE) - when(&announced, IMPORT_BEGUN);
+    let ties_time = when(&announced, TIES_DONE) - when(&announced, PEOPLE_DONE);
+    eprintln!("uninterrupted: people {people_time:?}, ties {ties_time:?}");
+
+    // Three kills at seeded points: inside the people import, and twice in the second
+    // half of the ties import (reading and checking come first, the writes last).
+    let plan = [
+        (IMPORT_BEGUN, people_time, 0.2..0.9),
+        (PEOPLE_DONE, ties_time, 0.4..0.85),
+        (PEOPLE_DONE, ties_time, 0.4..0.85),
     ];
+    let mut seed = 0x5eed_u64;
     let mut interrupted = 0;
-    for (round, (stage, spread_ms)) in plan.into_iter().enumerate() {
+    for (round, (stage, duration, fraction)) in plan.into_iter().enumerate() {
         let db: PathBuf = dir.path().join(format!("kill-{round}.db"));
-        runtime.block_on(async {
-            let store = Store::open(&format!("sqlite://{}", db.display()))
-                .await
-                .unwrap();
-            store.create_organization("Acme").await.unwrap();
-            store.close().await;
-        });
-        let delay = Duration::from_millis(splitmix(&mut seed) % spread_ms);
-        let announced = kill_during(&db, dir.path(), stage, delay);
+        fresh_database(&runtime, &db);
+        let unit = (splitmix(&mut seed) % 1_000) as f64 / 1_000.0;
+        let delay = duration.mul_f64(fraction.start + (fraction.end - fraction.start) * unit);
+        let announced: Vec<String> = run_child(&db, dir.path(), Some((stage, delay)))
+            .into_iter()
+            .map(|(stage, _)| stage)
+            .collect();
         let found = runtime.block_on(inspect(&db));
         let context = format!(
             "kill {round}, {delay:?} after {stage}: announced {announced:?}, found {} people, {} ties",
@@ -261,11 +302,13 @@ fn sigkill_mid_import_leaves_all_or_nothing() {
         // events holding exactly the ties stored.
         assert_eq!(found.people_events, found.people, "{context}");
         assert_eq!(found.tied_in_events, found.ties, "{context}");
-        if !ties_done {
+        // (A kill just after the commit, before the marker, finds the ties whole.)
+        if found.ties == 0 {
             interrupted += 1;
         }
     }
-    // Otherwise the kills came too late to test anything (a much faster machine).
+    // Otherwise the kills came too late to test anything (a machine much faster or much
+    // more loaded than when the run to the end was timed).
     assert!(
         interrupted >= 2,
         "only {interrupted} of the kills interrupted an import"
