@@ -260,7 +260,11 @@ fn ic_spread(graph: &Graph, seeds: &[u32]) -> Value {
 /// The `INFLUENCE_K` nodes with the highest scores, ties to the lower index.
 fn top_k(scores: &[f64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-    order.sort_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        scores[b as usize]
+            .total_cmp(&scores[a as usize])
+            .then(a.cmp(&b))
+    });
     order.truncate(INFLUENCE_K);
     order
 }
@@ -271,7 +275,13 @@ fn peak_rss_mb() -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 

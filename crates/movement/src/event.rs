@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccountId, AdoptionTime, Ask, AskId, AskStatus, Conversation, ConversationId, EventId,
-    Experiment, ExperimentId, JobId, JobStatus, Membership, MembershipId, MovementId,
-    MovementSpec, OptOut, PersonId, PersonRecord, ReactionKind, StoryId, StorySpec,
+    Experiment, ExperimentId, JobId, JobStatus, Membership, MembershipId, MovementId, MovementSpec,
+    OptOut, PersonId, PersonRecord, ReactionKind, StoryId, StorySpec,
 };
 
 /// One entry of an organization's event log: who did what, when. Never changed once written.
@@ -331,21 +331,51 @@ mod tests {
             weight,
         };
         let events = [
-            EventPayload::PersonAdded { person: a, record: person("a") },
-            EventPayload::PersonAdded { person: b, record: person("b") },
-            EventPayload::TiesSet { ties: vec![tie(1.0)] },
-            EventPayload::TiesSet { ties: vec![tie(3.0)] },
+            EventPayload::PersonAdded {
+                person: a,
+                record: person("a"),
+            },
+            EventPayload::PersonAdded {
+                person: b,
+                record: person("b"),
+            },
+            EventPayload::TiesSet {
+                ties: vec![tie(1.0)],
+            },
+            EventPayload::TiesSet {
+                ties: vec![tie(3.0)],
+            },
             EventPayload::PersonLeft { person: b },
-            EventPayload::AdoptionRecorded { person: a, behaviour: "x".into(), time: AdoptionTime::Period(4) },
-            EventPayload::AdoptionRecorded { person: a, behaviour: "x".into(), time: AdoptionTime::Period(2) },
-            EventPayload::OptOutSet { person: a, opt_out: OptOut::DoNotContact },
-            EventPayload::OptOutSet { person: a, opt_out: OptOut::DoNotSuggest },
-            EventPayload::OptOutCleared { person: a, opt_out: OptOut::DoNotContact },
+            EventPayload::AdoptionRecorded {
+                person: a,
+                behaviour: "x".into(),
+                time: AdoptionTime::Period(4),
+            },
+            EventPayload::AdoptionRecorded {
+                person: a,
+                behaviour: "x".into(),
+                time: AdoptionTime::Period(2),
+            },
+            EventPayload::OptOutSet {
+                person: a,
+                opt_out: OptOut::DoNotContact,
+            },
+            EventPayload::OptOutSet {
+                person: a,
+                opt_out: OptOut::DoNotSuggest,
+            },
+            EventPayload::OptOutCleared {
+                person: a,
+                opt_out: OptOut::DoNotContact,
+            },
         ];
         let inputs = replay(&events);
         assert!(!inputs.people[&a].left && inputs.people[&b].left);
         assert_eq!(inputs.ties[&(a, b, "advice".to_string())], 3.0);
-        assert_eq!(inputs.adoptions[&(a, "x".to_string())], AdoptionTime::Period(2));
+        assert_eq!(
+            inputs.adoptions[&(a, "x".to_string())],
+            AdoptionTime::Period(2)
+        );
         assert_eq!(inputs.opt_outs, BTreeSet::from([(a, OptOut::DoNotSuggest)]));
     }
 }

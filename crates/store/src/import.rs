@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::Path;
 
-use movement::{AdoptionTime, Behaviour, EventPayload, PersonId, PersonRecord, StoredTie, TieRecord};
+use movement::{
+    AdoptionTime, Behaviour, EventPayload, PersonId, PersonRecord, StoredTie, TieRecord,
+};
 use sqlx::QueryBuilder;
 
 use crate::org::{Org, append_event, append_events, in_transaction};
@@ -94,17 +96,29 @@ fn read_csv(
     required: &[&str],
     problems: &mut Problems,
 ) -> Result<CsvRows, Error> {
-    let mut csv = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
     let header: Vec<String> = match csv.headers() {
-        Ok(header) => header.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
+        Ok(header) => header
+            .iter()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .collect(),
         Err(error) => {
             problems.add(1, None, format!("unreadable header: {error}"));
-            return Ok(CsvRows { header: vec![], rows: vec![] });
+            return Ok(CsvRows {
+                header: vec![],
+                rows: vec![],
+            });
         }
     };
     for column in required {
         if !header.iter().any(|h| h == column) {
-            problems.add(1, Some(column), format!("required column missing (header: {})", header.join(",")));
+            problems.add(
+                1,
+                Some(column),
+                format!("required column missing (header: {})", header.join(",")),
+            );
         }
     }
     for (i, column) in header.iter().enumerate() {
@@ -120,7 +134,9 @@ fn read_csv(
                 let line = error.position().map_or(0, |p| p.line());
                 match error.into_kind() {
                     csv::ErrorKind::Io(io) => return Err(Error::Unreadable(io.to_string())),
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => problems.add(
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => problems.add(
                         line,
                         None,
                         format!("{len} fields where the header has {expected_len}"),
@@ -150,13 +166,26 @@ fn cell<'r>(record: &'r csv::StringRecord, column: Option<usize>) -> &'r str {
 }
 
 /// The columns of `people.csv` that are not kept as attributes.
-const PEOPLE_COLUMNS: [&str; 8] = ["id", "name", "email", "phone", "unit", "location", "grade", "manager_id"];
+const PEOPLE_COLUMNS: [&str; 8] = [
+    "id",
+    "name",
+    "email",
+    "phone",
+    "unit",
+    "location",
+    "grade",
+    "manager_id",
+];
 
 impl Org<'_> {
     /// Imports an HR export (`people.csv`) as the directory's new state: new people are
     /// added, changed ones updated, people missing from the file marked as having left.
     /// Refused as a whole, with every bad row listed, if any row is bad.
-    pub async fn import_people(&self, source_name: &str, reader: impl Read) -> Result<PeopleDiff, Error> {
+    pub async fn import_people(
+        &self,
+        source_name: &str,
+        reader: impl Read,
+    ) -> Result<PeopleDiff, Error> {
         let mut problems = Problems::default();
         let csv = read_csv(reader, &["id", "name"], &mut problems)?;
         let columns: Vec<Option<usize>> = PEOPLE_COLUMNS.iter().map(|c| csv.column(c)).collect();
@@ -176,12 +205,18 @@ impl Org<'_> {
                 .and_then(|r| r.with_phone(get(3)))
                 .and_then(|r| r.with_placement(get(4), get(5), get(6), get(7)))
                 .and_then(|r| {
-                    extra.iter().try_fold(r, |r, (i, key)| r.with_attribute(key, row.get(*i).unwrap_or("")))
+                    extra.iter().try_fold(r, |r, (i, key)| {
+                        r.with_attribute(key, row.get(*i).unwrap_or(""))
+                    })
                 });
             match record {
                 Ok(record) => {
                     if let Some(first) = first_line.insert(record.external_id.clone(), *line) {
-                        problems.add(*line, Some("id"), format!("{:?} already on line {first}", record.external_id));
+                        problems.add(
+                            *line,
+                            Some("id"),
+                            format!("{:?} already on line {first}", record.external_id),
+                        );
                     } else {
                         records.push((*line, record));
                     }
@@ -198,7 +233,11 @@ impl Org<'_> {
         for (line, record) in &records {
             if let Some(manager) = &record.manager {
                 if !first_line.contains_key(manager) && !existing.contains_key(manager) {
-                    problems.add(*line, Some("manager_id"), format!("no person with id {manager:?}"));
+                    problems.add(
+                        *line,
+                        Some("manager_id"),
+                        format!("no person with id {manager:?}"),
+                    );
                 }
             }
         }
@@ -210,7 +249,9 @@ impl Org<'_> {
         for (_, record) in records {
             match existing.get(&record.external_id) {
                 None => added.push(record),
-                Some(person) if person.left || person.record != record => changed.push((person.id, record)),
+                Some(person) if person.left || person.record != record => {
+                    changed.push((person.id, record))
+                }
                 Some(_) => diff.unchanged += 1,
             }
         }
@@ -242,7 +283,8 @@ impl Org<'_> {
                 });
                 insert.push(" RETURNING id, external_id");
                 let ids: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-                let ids: HashMap<&str, i64> = ids.iter().map(|(id, ext)| (ext.as_str(), *id)).collect();
+                let ids: HashMap<&str, i64> =
+                    ids.iter().map(|(id, ext)| (ext.as_str(), *id)).collect();
                 let events = chunk.iter().map(|record| EventPayload::PersonAdded {
                     person: PersonId(ids[record.external_id.as_str()]),
                     record: record.clone(),
@@ -267,7 +309,14 @@ impl Org<'_> {
                 .bind(person.0)
                 .execute(&mut *tx)
                 .await?;
-                append_event!(self, tx, &EventPayload::PersonChanged { person: *person, record: record.clone() });
+                append_event!(
+                    self,
+                    tx,
+                    &EventPayload::PersonChanged {
+                        person: *person,
+                        record: record.clone()
+                    }
+                );
             }
             for person in &leaving {
                 sqlx::query("UPDATE people SET left_at_ms = $1 WHERE org_id = $2 AND id = $3")
@@ -286,10 +335,15 @@ impl Org<'_> {
     /// Imports `ties.csv` (`source,target[,layer][,weight]`; layer defaults to the
     /// engine's default layer, weight to 1): ties are added or their weights updated.
     /// Refused as a whole, with every bad row listed, if any row is bad.
-    pub async fn import_ties(&self, source_name: &str, reader: impl Read) -> Result<ImportSummary, Error> {
+    pub async fn import_ties(
+        &self,
+        source_name: &str,
+        reader: impl Read,
+    ) -> Result<ImportSummary, Error> {
         let mut problems = Problems::default();
         let csv = read_csv(reader, &["source", "target"], &mut problems)?;
-        let [source, target, layer, weight] = ["source", "target", "layer", "weight"].map(|c| csv.column(c));
+        let [source, target, layer, weight] =
+            ["source", "target", "layer", "weight"].map(|c| csv.column(c));
         let rows = csv.rows.iter().filter_map(|(line, row)| {
             let layer = match cell(row, layer) {
                 "" => engine::io::DEFAULT_LAYER,
@@ -297,10 +351,20 @@ impl Org<'_> {
             };
             let weight = match cell(row, weight) {
                 "" => Ok(1.0),
-                text => text.parse::<f64>().map_err(|_| format!("{text:?} is not a number")),
+                text => text
+                    .parse::<f64>()
+                    .map_err(|_| format!("{text:?} is not a number")),
             };
             match weight {
-                Ok(weight) => Some((*line, TieRecord::new(cell(row, source), cell(row, target), engine::Layer::parse(layer), weight))),
+                Ok(weight) => Some((
+                    *line,
+                    TieRecord::new(
+                        cell(row, source),
+                        cell(row, target),
+                        engine::Layer::parse(layer),
+                        weight,
+                    ),
+                )),
                 Err(reason) => {
                     problems.add(*line, Some("weight"), reason);
                     None
@@ -318,19 +382,31 @@ impl Org<'_> {
         let name = path.display().to_string();
         let format = engine::io::TiesFormat::from_path(path);
         if format == engine::io::TiesFormat::Csv {
-            let file = std::fs::File::open(path).map_err(|e| Error::Unreadable(format!("{name}: {e}")))?;
+            let file =
+                std::fs::File::open(path).map_err(|e| Error::Unreadable(format!("{name}: {e}")))?;
             return self.import_ties(&name, std::io::BufReader::new(file)).await;
         }
         let data = std::fs::read(path).map_err(|e| Error::Unreadable(format!("{name}: {e}")))?;
-        let network = engine::io::read_ties(None, &data, path, format, &engine::io::ReadOptions::default())
-            .map_err(|e| Error::Unreadable(e.to_string()))?;
+        let network = engine::io::read_ties(
+            None,
+            &data,
+            path,
+            format,
+            &engine::io::ReadOptions::default(),
+        )
+        .map_err(|e| Error::Unreadable(e.to_string()))?;
         let rows = network
             .ties()
             .iter()
             .enumerate()
             .map(|(i, tie)| {
                 let layer = network.layers()[usize::from(tie.layer)].clone();
-                let record = TieRecord::new(network.id(tie.source), network.id(tie.target), layer, tie.weight);
+                let record = TieRecord::new(
+                    network.id(tie.source),
+                    network.id(tie.target),
+                    layer,
+                    tie.weight,
+                );
                 (i as u64 + 1, record)
             })
             .collect();
@@ -344,7 +420,8 @@ impl Org<'_> {
         mut problems: Problems,
     ) -> Result<ImportSummary, Error> {
         let people = self.person_ids().await?;
-        let mut first_line: HashMap<(PersonId, PersonId, String), u64> = HashMap::with_capacity(rows.len());
+        let mut first_line: HashMap<(PersonId, PersonId, String), u64> =
+            HashMap::with_capacity(rows.len());
         let mut ties = Vec::with_capacity(rows.len());
         for (line, record) in &rows {
             let record = match record {
@@ -372,14 +449,24 @@ impl Org<'_> {
                 problems.add(*line, None, format!("the same tie as line {first}"));
                 continue;
             }
-            ties.push(StoredTie { source, target, layer, weight: record.weight });
+            ties.push(StoredTie {
+                source,
+                target,
+                layer,
+                weight: record.weight,
+            });
         }
         problems.verdict(source_name)?;
-        let summary = ImportSummary { rows: rows.len(), written: ties.len() };
+        let summary = ImportSummary {
+            rows: rows.len(),
+            written: ties.len(),
+        };
         let now = now_ms();
         in_transaction!(self, |tx| {
             for chunk in ties.chunks(BATCH) {
-                let mut insert = QueryBuilder::new("INSERT INTO ties (org_id, source_id, target_id, layer, weight) ");
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO ties (org_id, source_id, target_id, layer, weight) ",
+                );
                 insert.push_values(chunk, |mut row, tie| {
                     row.push_bind(self.id.0)
                         .push_bind(tie.source.0)
@@ -391,7 +478,9 @@ impl Org<'_> {
                     " ON CONFLICT (org_id, source_id, target_id, layer) DO UPDATE SET weight = excluded.weight",
                 );
                 insert.build().execute(&mut *tx).await?;
-                let event = EventPayload::TiesSet { ties: chunk.to_vec() };
+                let event = EventPayload::TiesSet {
+                    ties: chunk.to_vec(),
+                };
                 append_events!(self, tx, now, std::iter::once(event));
             }
         });
@@ -402,7 +491,11 @@ impl Org<'_> {
     /// Imports `adoptions.csv` (`id,behaviour,time`; time an integer period or an ISO
     /// date). A person adopting the same behaviour twice keeps the earliest time, in the
     /// file and against what is stored. Refused as a whole if any row is bad.
-    pub async fn import_adoptions(&self, source_name: &str, reader: impl Read) -> Result<ImportSummary, Error> {
+    pub async fn import_adoptions(
+        &self,
+        source_name: &str,
+        reader: impl Read,
+    ) -> Result<ImportSummary, Error> {
         let mut problems = Problems::default();
         let csv = read_csv(reader, &["id", "behaviour", "time"], &mut problems)?;
         let [id, behaviour, time] = ["id", "behaviour", "time"].map(|c| csv.column(c));
@@ -418,7 +511,9 @@ impl Org<'_> {
                 .and_then(|b| AdoptionTime::parse(cell(row, time)).map(|t| (b, t)));
             match parsed {
                 Ok((behaviour, time)) => {
-                    let slot = earliest.entry((person, behaviour.as_str().to_string())).or_insert(time);
+                    let slot = earliest
+                        .entry((person, behaviour.as_str().to_string()))
+                        .or_insert(time);
                     *slot = (*slot).min(time);
                 }
                 Err(error) => problems.invalid(*line, error),
@@ -429,22 +524,38 @@ impl Org<'_> {
         let changes: Vec<((PersonId, String), AdoptionTime, String)> = earliest
             .into_iter()
             .filter(|(key, time)| stored.get(key).is_none_or(|known| time < known))
-            .map(|(key, time)| Ok((key, time, serde_json::to_string(&time).map_err(|e| Error::corrupt("time", e))?)))
+            .map(|(key, time)| {
+                Ok((
+                    key,
+                    time,
+                    serde_json::to_string(&time).map_err(|e| Error::corrupt("time", e))?,
+                ))
+            })
             .collect::<Result<_, Error>>()?;
-        let summary = ImportSummary { rows: csv.rows.len(), written: changes.len() };
+        let summary = ImportSummary {
+            rows: csv.rows.len(),
+            written: changes.len(),
+        };
         let now = now_ms();
         in_transaction!(self, |tx| {
             for chunk in changes.chunks(BATCH) {
-                let mut insert = QueryBuilder::new("INSERT INTO adoptions (org_id, person_id, behaviour, time) ");
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO adoptions (org_id, person_id, behaviour, time) ",
+                );
                 insert.push_values(chunk, |mut row, ((person, behaviour), _, json)| {
-                    row.push_bind(self.id.0).push_bind(person.0).push_bind(behaviour).push_bind(json);
+                    row.push_bind(self.id.0)
+                        .push_bind(person.0)
+                        .push_bind(behaviour)
+                        .push_bind(json);
                 });
                 insert.push(" ON CONFLICT (org_id, person_id, behaviour) DO UPDATE SET time = excluded.time");
                 insert.build().execute(&mut *tx).await?;
-                let events = chunk.iter().map(|((person, behaviour), time, _)| EventPayload::AdoptionRecorded {
-                    person: *person,
-                    behaviour: behaviour.clone(),
-                    time: *time,
+                let events = chunk.iter().map(|((person, behaviour), time, _)| {
+                    EventPayload::AdoptionRecorded {
+                        person: *person,
+                        behaviour: behaviour.clone(),
+                        time: *time,
+                    }
                 });
                 append_events!(self, tx, now, events);
             }
@@ -461,7 +572,10 @@ impl Org<'_> {
         .bind(self.id.0)
         .fetch_all(&mut *tx)
         .await?);
-        Ok(rows.into_iter().map(|(ext, id)| (ext, PersonId(id))).collect())
+        Ok(rows
+            .into_iter()
+            .map(|(ext, id)| (ext, PersonId(id)))
+            .collect())
     }
 }
 

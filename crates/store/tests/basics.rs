@@ -39,10 +39,16 @@ both_backends! {
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let db = crate::util::sqlite().await;
-    let Raw::Sqlite { path, .. } = &db.raw else { unreachable!() };
+    let Raw::Sqlite { path, .. } = &db.raw else {
+        unreachable!()
+    };
     // A fresh connection through the store's own options sees what the store set up.
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap())
+        .fetch_one(
+            &sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(journal, "wal");
