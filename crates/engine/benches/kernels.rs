@@ -34,6 +34,7 @@ struct Args {
     epsilon: f64,
     delta: f64,
     seeds_file: Option<PathBuf>,
+    max_iterations: Option<usize>,
 }
 
 fn parse_args() -> Args {
@@ -48,6 +49,7 @@ fn parse_args() -> Args {
         epsilon: 0.01,
         delta: 0.1,
         seeds_file: None,
+        max_iterations: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -66,6 +68,7 @@ fn parse_args() -> Args {
             "--epsilon" => args.epsilon = number(&value()),
             "--delta" => args.delta = number(&value()),
             "--seeds-file" => args.seeds_file = Some(PathBuf::from(value())),
+            "--max-iterations" => args.max_iterations = Some(number(&value())),
             "--bench" => {} // added by `cargo bench`
             other => fail(&format!("unknown flag {other}")),
         }
@@ -165,8 +168,11 @@ fn run_once(args: &Args, network: &Network, graph: &Graph) -> (f64, Value) {
             (seconds, json!({"max_core": max_core, "core_sum": core_sum}))
         }
         "leiden" => {
-            let partition = Leiden::default()
-                .run(graph)
+            let partition = Leiden {
+                max_iterations: args.max_iterations,
+                ..Leiden::default()
+            }
+            .run(graph)
                 .unwrap_or_else(|e| fail(&e.to_string()));
             (
                 elapsed(start),
