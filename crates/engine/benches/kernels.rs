@@ -173,7 +173,7 @@ fn run_once(args: &Args, network: &Network, graph: &Graph) -> (f64, Value) {
                 ..Leiden::default()
             }
             .run(graph)
-                .unwrap_or_else(|e| fail(&e.to_string()));
+            .unwrap_or_else(|e| fail(&e.to_string()));
             (
                 elapsed(start),
                 json!({"modularity": partition.modularity, "n_communities": partition.n_communities}),
