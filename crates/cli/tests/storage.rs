@@ -437,6 +437,95 @@ fn backup_of_postgres_points_to_pg_dump_and_of_nothing_is_refused() {
     assert!(!dir.path().join("x.db").exists());
 }
 
+/// `import` into PostgreSQL, in a schema of its own on the server at 127.0.0.1:5432
+/// (`GROUNDSWELL_TEST_POSTGRES` overrides the administrator URL, as in the store's tests).
+/// An unreachable server fails the test; `--skip postgres` leaves it out.
+#[test]
+fn import_into_postgres() {
+    let admin_url = std::env::var("GROUNDSWELL_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://root@127.0.0.1:5432/test".to_string());
+    let schema = format!(
+        "gs_cli_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let admin = runtime.block_on(async {
+        let admin = sqlx::PgPool::connect(&admin_url).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL at {admin_url} is unreachable ({e}); skip with `-- --skip postgres`")
+        });
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin
+    });
+    let separator = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{separator}options=-c%20search_path%3D{schema}");
+
+    let dir = TestDir::new();
+    copy_fixture(&dir);
+    let people = csv_rows(&dir.path().join("people.csv")).len();
+    let ties = distinct(&dir.path().join("ties.csv"), &[0, 1, 2]);
+    let adoptions = distinct(&dir.path().join("adoptions.csv"), &[0, 1]);
+    let assert = dir
+        .command()
+        .env("GROUNDSWELL_DB", &url)
+        .args(["import", "--org", "Medical", "--people", "people.csv"])
+        .args([
+            "--ties",
+            "ties.csv",
+            "--adoptions",
+            "adoptions.csv",
+            "--format",
+            "json",
+        ])
+        .assert();
+    let report = json(&stdout(&dir.with_context(assert).success()));
+    assert_eq!(file_report(&report, "people")["added"], people);
+    assert_eq!(stored_counts(&url, "Medical"), (people, ties, adoptions));
+    // The tables are in the test's schema, not elsewhere on the server.
+    let in_schema: i64 = runtime
+        .block_on(
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {schema}.people")).fetch_one(&admin),
+        )
+        .unwrap();
+    assert_eq!(usize::try_from(in_schema).unwrap(), people);
+    // A refused file on PostgreSQL: exit 2, nothing written.
+    dir.write(
+        "adoptions-bad.csv",
+        "id,behaviour,time\nnobody,tetracycline,3\n",
+    );
+    dir.run(&[
+        "import",
+        "--db",
+        &url,
+        "--org",
+        "Medical",
+        "--adoptions",
+        "adoptions-bad.csv",
+    ])
+    .code(2)
+    .stderr(predicate::str::contains(
+        "line 2: id: no person with id \"nobody\"",
+    ));
+    assert_eq!(stored_counts(&url, "Medical"), (people, ties, adoptions));
+
+    runtime.block_on(async {
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
+        admin.close().await;
+    });
+}
+
 #[test]
 fn help_shows_examples() {
     let dir = TestDir::new();
