@@ -110,9 +110,12 @@ impl Store {
             return Err(BackupError::TargetExists(target.to_path_buf()));
         }
         let partial = sibling(target, "partial")?;
-        let partial_text = partial
-            .to_str()
-            .ok_or_else(|| BackupError::NotSqliteFile(partial.display().to_string()))?;
+        // SQLite takes the file name as text.
+        let partial_text = partial.to_str().ok_or_else(|| BackupError::Io {
+            action: "cannot write to",
+            path: target.to_path_buf(),
+            source: io::Error::new(io::ErrorKind::InvalidInput, "the path is not UTF-8"),
+        })?;
         let vacuum = sqlx::query("VACUUM INTO $1")
             .bind(partial_text)
             .execute(pool)
