@@ -419,7 +419,7 @@ fn restore_refuses_to_overwrite_without_force_and_refuses_bad_backups() {
 }
 
 #[test]
-fn backup_of_postgres_points_to_pg_dump_and_of_nothing_is_refused() {
+fn backup_of_a_pg_url_points_to_pg_dump_and_of_nothing_is_refused() {
     let dir = TestDir::new();
     dir.run(&[
         "backup",
