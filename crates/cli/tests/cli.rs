@@ -7,4 +7,5 @@ mod forecast;
 mod help;
 mod recommend;
 mod simulate;
+mod storage;
 mod util;
