@@ -10,6 +10,7 @@ mod analyze;
 mod backup;
 mod database;
 mod forecast;
+mod generate;
 mod import;
 mod input;
 mod output;
@@ -53,6 +54,8 @@ enum Command {
     Forecast(forecast::Args),
     /// Choose activists: who spreads a behaviour furthest, why, and who should ask them.
     Recommend(recommend::Args),
+    /// Write a synthetic organization (people.csv, ties.csv) to try the other commands on.
+    Generate(generate::Args),
     /// Load an organization's people, ties and adoptions into the database.
     Import(import::Args),
     /// Copy the SQLite database, consistently, while it is in use.
@@ -99,6 +102,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Recommend(args) => recommend::run(&args),
+        Command::Generate(args) => generate::run(&args),
         Command::Import(args) => import::run(&args),
         Command::Backup(args) => backup::run_backup(&args),
         Command::Restore(args) => backup::run_restore(&args),

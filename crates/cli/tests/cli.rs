@@ -4,6 +4,7 @@
 mod analyze;
 mod bad_input;
 mod forecast;
+mod generate;
 mod help;
 mod recommend;
 mod simulate;
