@@ -4,3 +4,9 @@
 mod util;
 
 mod basics;
+mod scenario;
+
+mod events;
+mod migrations;
+mod row_security;
+mod tenancy;
