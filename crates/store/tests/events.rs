@@ -4,9 +4,9 @@
 
 use chrono::Utc;
 use movement::{
-    AdoptionTime, Ask, AskStatus, Behaviour, Channel, Conversation, Event, Experiment,
-    JobStatus, Membership, OptOut, PersonId, PersonRecord, ReactionKind, Recruitment, Role,
-    StoryKind, StorySpec, Visibility,
+    AdoptionTime, Ask, AskStatus, Behaviour, Channel, Conversation, Event, Experiment, JobStatus,
+    Membership, OptOut, PersonId, PersonRecord, ReactionKind, Recruitment, Role, StoryKind,
+    StorySpec, Visibility,
 };
 use store::{Error, Org};
 
@@ -16,7 +16,11 @@ use crate::util::both_backends;
 /// Everything an organization shows through its API that a write could change.
 async fn state(org: &Org<'_>) -> (Vec<Event>, movement::AnalyticsInputs, String) {
     let people = format!("{:?}", org.people().await.unwrap());
-    (org.events().await.unwrap(), org.analytics_inputs().await.unwrap(), people)
+    (
+        org.events().await.unwrap(),
+        org.analytics_inputs().await.unwrap(),
+        people,
+    )
 }
 
 /// Runs `$write` and checks that it appended exactly events of `$kinds`, in that order, and
@@ -40,8 +44,16 @@ macro_rules! refused {
     ($org:expr, $error:pat, $write:expr) => {{
         let before = state(&$org).await;
         let result = $write.await;
-        assert!(matches!(result, Err($error)), "{}: {result:?}", stringify!($write));
-        assert!(before == state(&$org).await, "{} changed something", stringify!($write));
+        assert!(
+            matches!(result, Err($error)),
+            "{}: {result:?}",
+            stringify!($write)
+        );
+        assert!(
+            before == state(&$org).await,
+            "{} changed something",
+            stringify!($write)
+        );
     }};
 }
 
@@ -213,21 +225,43 @@ both_backends! {
 /// something: the leaver, the overriding adoptions, every kind of recruitment, the asks'
 /// final statuses, the opt-outs left in force.
 fn check_scenario_shape(inputs: &movement::AnalyticsInputs) {
-    let by_external: std::collections::BTreeMap<&str, PersonId> =
-        inputs.people.iter().map(|(id, p)| (p.record.external_id.as_str(), *id)).collect();
+    let by_external: std::collections::BTreeMap<&str, PersonId> = inputs
+        .people
+        .iter()
+        .map(|(id, p)| (p.record.external_id.as_str(), *id))
+        .collect();
     let p = |id: &str| by_external[id];
     assert_eq!(inputs.people.len(), 7);
     assert!(inputs.people[&p("p6")].left && !inputs.people[&p("p5")].left);
-    assert_eq!(inputs.people[&p("p2")].record.unit.as_deref(), Some("Research"));
+    assert_eq!(
+        inputs.people[&p("p2")].record.unit.as_deref(),
+        Some("Research")
+    );
     assert_eq!(inputs.ties.len(), 7);
     assert_eq!(inputs.ties[&(p("p1"), p("p2"), "advice".to_string())], 4.0);
-    assert_eq!(inputs.adoptions[&(p("p1"), "walk".to_string())], AdoptionTime::Period(3));
-    assert_eq!(inputs.adoptions[&(p("p2"), "walk".to_string())], AdoptionTime::Period(1));
-    let recruitments: Vec<Recruitment> = inputs.memberships.values().map(|m| m.recruited_by).collect();
-    assert!(recruitments.contains(&Recruitment::Broadcast) && recruitments.contains(&Recruitment::SelfSignup));
+    assert_eq!(
+        inputs.adoptions[&(p("p1"), "walk".to_string())],
+        AdoptionTime::Period(3)
+    );
+    assert_eq!(
+        inputs.adoptions[&(p("p2"), "walk".to_string())],
+        AdoptionTime::Period(1)
+    );
+    let recruitments: Vec<Recruitment> = inputs
+        .memberships
+        .values()
+        .map(|m| m.recruited_by)
+        .collect();
+    assert!(
+        recruitments.contains(&Recruitment::Broadcast)
+            && recruitments.contains(&Recruitment::SelfSignup)
+    );
     assert!(recruitments.contains(&Recruitment::Person(p("p1"))));
     let statuses: Vec<AskStatus> = inputs.asks.values().map(|a| a.status).collect();
-    assert_eq!(statuses, vec![AskStatus::Joined, AskStatus::Declined, AskStatus::Drafted]);
+    assert_eq!(
+        statuses,
+        vec![AskStatus::Joined, AskStatus::Declined, AskStatus::Drafted]
+    );
     let opt_outs: Vec<(PersonId, OptOut)> = inputs.opt_outs.iter().copied().collect();
     assert_eq!(opt_outs.len(), 2);
     assert!(opt_outs.contains(&(p("p5"), OptOut::DoNotContact)));

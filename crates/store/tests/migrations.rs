@@ -16,7 +16,10 @@ static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The first `k` migrations of `all`, as a migrator of their own.
 fn first(all: &Migrator, k: usize) -> Migrator {
-    Migrator { migrations: Cow::Owned(all.migrations[..k].to_vec()), ..Migrator::DEFAULT }
+    Migrator {
+        migrations: Cow::Owned(all.migrations[..k].to_vec()),
+        ..Migrator::DEFAULT
+    }
 }
 
 /// The version each table of the rows below arrives in.
@@ -32,7 +35,11 @@ fn rows_at(applied: i64) -> Vec<String> {
     if applied >= DIRECTORY {
         let added = |id: i64, external: &str| {
             let record = PersonRecord::new(external, &format!("Person {external}")).unwrap();
-            serde_json::to_string(&EventPayload::PersonAdded { person: PersonId(id), record }).unwrap()
+            serde_json::to_string(&EventPayload::PersonAdded {
+                person: PersonId(id),
+                record,
+            })
+            .unwrap()
         };
         sql.extend([
             "INSERT INTO organizations (name, created_at_ms) VALUES ('Acme', 0)".to_string(),
@@ -80,34 +87,66 @@ async fn check_rows(store: &Store, migrations: &Migrator, applied: i64) {
         assert!(store.find_organization("Acme").await.unwrap().is_none());
         return;
     }
-    let org = store.find_organization("Acme").await.unwrap().expect("the organization survived");
+    let org = store
+        .find_organization("Acme")
+        .await
+        .unwrap()
+        .expect("the organization survived");
     let people = org.people().await.unwrap();
-    let external: Vec<&str> = people.iter().map(|p| p.record.external_id.as_str()).collect();
+    let external: Vec<&str> = people
+        .iter()
+        .map(|p| p.record.external_id.as_str())
+        .collect();
     assert_eq!(external, ["e1", "e2"]);
-    assert_eq!(people.iter().map(|p| p.id).collect::<Vec<_>>(), [PersonId(1), PersonId(2)]);
+    assert_eq!(
+        people.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [PersonId(1), PersonId(2)]
+    );
     assert_eq!(org.id().0, 1);
     let ties = org.ties().await.unwrap();
     assert_eq!((ties.len(), ties[0].weight), (1, 2.5));
-    assert_eq!(org.adoptions().await.unwrap()[&(PersonId(2), "walk".to_string())], AdoptionTime::Period(3));
-    assert_eq!(org.opted_out(OptOut::DoNotContact).await.unwrap(), [PersonId(2)]);
+    assert_eq!(
+        org.adoptions().await.unwrap()[&(PersonId(2), "walk".to_string())],
+        AdoptionTime::Period(3)
+    );
+    assert_eq!(
+        org.opted_out(OptOut::DoNotContact).await.unwrap(),
+        [PersonId(2)]
+    );
     let events = org.events().await.unwrap();
     assert_eq!(events.len(), 2);
     // The log still replays to the tables (no movement rows at version 1, so no memberships).
     let inputs = org.analytics_inputs().await.unwrap();
-    assert_eq!(inputs.people, movement::replay(events.iter().map(|e| &e.payload)).people);
+    assert_eq!(
+        inputs.people,
+        movement::replay(events.iter().map(|e| &e.payload)).people
+    );
     // And the store writes on top of what was there.
-    let new = org.add_person(&PersonRecord::new("e3", "Person e3").unwrap()).await.unwrap();
+    let new = org
+        .add_person(&PersonRecord::new("e3", "Person e3").unwrap())
+        .await
+        .unwrap();
     assert!(new.0 > 2, "{new:?}");
     if applied >= MOVEMENTS {
-        assert_eq!(org.movement(MovementId(1)).await.unwrap().name(), "Green commute");
+        assert_eq!(
+            org.movement(MovementId(1)).await.unwrap().name(),
+            "Green commute"
+        );
         let members = org.memberships(MovementId(1)).await.unwrap();
         assert_eq!(members.len(), 1);
-        assert_eq!(members[0].1.recruited_by, movement::Recruitment::Person(PersonId(1)));
+        assert_eq!(
+            members[0].1.recruited_by,
+            movement::Recruitment::Person(PersonId(1))
+        );
     }
 }
 
 fn version_after(all: &Migrator, k: usize) -> i64 {
-    if k == 0 { 0 } else { all.migrations[k - 1].version }
+    if k == 0 {
+        0
+    } else {
+        all.migrations[k - 1].version
+    }
 }
 
 #[tokio::test]
@@ -117,15 +156,27 @@ async fn sqlite_upgrades_from_every_earlier_version() {
     for k in 0..=count {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("old.db").display());
-        let options = SqliteConnectOptions::from_str(&url).unwrap().create_if_missing(true).foreign_keys(true);
-        let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let options = SqliteConnectOptions::from_str(&url)
+            .unwrap()
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
         first(&SQLITE, k).run(&pool).await.unwrap();
         let applied = version_after(&SQLITE, k);
         for sql in rows_at(applied) {
-            sqlx::query(&sql).execute(&pool).await.unwrap_or_else(|e| panic!("at version {applied}: {sql}: {e}"));
+            sqlx::query(&sql)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("at version {applied}: {sql}: {e}"));
         }
         pool.close().await;
-        let store = Store::open(&url).await.unwrap_or_else(|e| panic!("upgrading from version {applied}: {e}"));
+        let store = Store::open(&url)
+            .await
+            .unwrap_or_else(|e| panic!("upgrading from version {applied}: {e}"));
         check_rows(&store, &SQLITE, applied).await;
         store.close().await;
     }
@@ -134,11 +185,19 @@ async fn sqlite_upgrades_from_every_earlier_version() {
 #[tokio::test]
 async fn postgres_upgrades_from_every_earlier_version() {
     let count = POSTGRES.migrations.len();
-    assert_eq!(count, SQLITE.migrations.len(), "both backends have the same migrations");
+    assert_eq!(
+        count,
+        SQLITE.migrations.len(),
+        "both backends have the same migrations"
+    );
     for k in 0..=count {
         let (admin, schema, options) = crate::util::postgres_schema().await;
         {
-            let pool = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await.unwrap();
+            let pool = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await
+                .unwrap();
             first(&POSTGRES, k).run(&pool).await.unwrap();
             pool.close().await;
         }
@@ -147,14 +206,26 @@ async fn postgres_upgrades_from_every_earlier_version() {
         let superuser = PgConnectOptions::from_str(&crate::util::postgres_admin_url())
             .unwrap()
             .options([("search_path", schema.as_str())]);
-        let pool = PgPoolOptions::new().max_connections(1).connect_with(superuser).await.unwrap();
+        let pool = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(superuser)
+            .await
+            .unwrap();
         for sql in rows_at(applied) {
-            sqlx::query(&sql).execute(&pool).await.unwrap_or_else(|e| panic!("at version {applied}: {sql}: {e}"));
+            sqlx::query(&sql)
+                .execute(&pool)
+                .await
+                .unwrap_or_else(|e| panic!("at version {applied}: {sql}: {e}"));
         }
         pool.close().await;
-        let store = Store::open_postgres(options).await.unwrap_or_else(|e| panic!("upgrading from version {applied}: {e}"));
+        let store = Store::open_postgres(options)
+            .await
+            .unwrap_or_else(|e| panic!("upgrading from version {applied}: {e}"));
         check_rows(&store, &POSTGRES, applied).await;
         store.close().await;
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE")).execute(&admin).await.unwrap();
+        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+            .execute(&admin)
+            .await
+            .unwrap();
     }
 }

@@ -9,8 +9,21 @@ use crate::util::{Raw, TestDb};
 
 /// The tables that hold an organization's rows (all but `organizations`).
 const TABLES: [&str; 15] = [
-    "people", "ties", "adoptions", "opt_outs", "accounts", "events", "movements", "memberships",
-    "experiments", "asks", "conversations", "stories", "reactions", "retells", "jobs",
+    "people",
+    "ties",
+    "adoptions",
+    "opt_outs",
+    "accounts",
+    "events",
+    "movements",
+    "memberships",
+    "experiments",
+    "asks",
+    "conversations",
+    "stories",
+    "reactions",
+    "retells",
+    "jobs",
 ];
 
 /// Two organizations with the same scenario; a connection as the store's role.
@@ -22,23 +35,32 @@ async fn two_organizations() -> (TestDb, i64, i64, PgConnection) {
         populate(&org, name).await;
         ids.push(org.id().0);
     }
-    let Raw::Postgres { options, .. } = &db.raw else { unreachable!() };
+    let Raw::Postgres { options, .. } = &db.raw else {
+        unreachable!()
+    };
     let conn = PgConnection::connect_with(options).await.unwrap();
     (db, ids[0], ids[1], conn)
 }
 
 /// Rows of `table` that belong to `org`, counted as the superuser (no row security).
 async fn rows_of(db: &TestDb, table: &str, org: i64) -> i64 {
-    let Raw::Postgres { admin, schema, .. } = &db.raw else { unreachable!() };
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {schema}.{table} WHERE org_id = $1"))
-        .bind(org)
-        .fetch_one(admin)
-        .await
-        .unwrap()
+    let Raw::Postgres { admin, schema, .. } = &db.raw else {
+        unreachable!()
+    };
+    sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM {schema}.{table} WHERE org_id = $1"
+    ))
+    .bind(org)
+    .fetch_one(admin)
+    .await
+    .unwrap()
 }
 
 async fn count(conn: &mut PgConnection, table: &str) -> i64 {
-    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(conn).await.unwrap()
+    sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one(conn)
+        .await
+        .unwrap()
 }
 
 async fn set_org(conn: &mut PgConnection, org: i64) {
@@ -53,11 +75,21 @@ async fn set_org(conn: &mut PgConnection, org: i64) {
 async fn without_an_organization_set_nothing_is_visible_postgres() {
     let (db, a, b, mut conn) = two_organizations().await;
     for table in TABLES {
-        assert!(rows_of(&db, table, a).await > 0 && rows_of(&db, table, b).await > 0, "{table} is empty");
-        assert_eq!(count(&mut conn, table).await, 0, "{table} is visible with no organization set");
+        assert!(
+            rows_of(&db, table, a).await > 0 && rows_of(&db, table, b).await > 0,
+            "{table} is empty"
+        );
+        assert_eq!(
+            count(&mut conn, table).await,
+            0,
+            "{table} is visible with no organization set"
+        );
     }
     // Nothing to change either.
-    let changed = sqlx::query("UPDATE people SET name = 'x'").execute(&mut conn).await.unwrap();
+    let changed = sqlx::query("UPDATE people SET name = 'x'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(changed.rows_affected(), 0);
     conn.close().await.unwrap();
     db.finish().await;
@@ -72,12 +104,16 @@ async fn with_an_organization_set_only_its_rows_are_visible_postgres() {
         for table in TABLES {
             let visible = count(&mut tx, table).await;
             assert_eq!(visible, rows_of(&db, table, org).await, "{table} of {org}");
-            let foreign: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1"))
-                .bind(other)
-                .fetch_one(&mut *tx)
-                .await
-                .unwrap();
-            assert_eq!(foreign, 0, "{table}: {other}'s rows seen while {org} is set");
+            let foreign: i64 =
+                sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE org_id = $1"))
+                    .bind(other)
+                    .fetch_one(&mut *tx)
+                    .await
+                    .unwrap();
+            assert_eq!(
+                foreign, 0,
+                "{table}: {other}'s rows seen while {org} is set"
+            );
         }
         tx.rollback().await.unwrap();
     }
@@ -98,16 +134,28 @@ async fn rows_of_another_organization_cannot_be_written_postgres() {
         counts
     };
     let inserts = [
-        format!("INSERT INTO people (org_id, external_id, name) VALUES ({b}, 'intruder', 'Intruder')"),
-        format!("INSERT INTO jobs (org_id, task, status, created_at_ms, updated_at_ms) VALUES ({b}, 'x', 'queued', 0, 0)"),
-        format!("INSERT INTO events (org_id, kind, payload, at_ms) VALUES ({b}, 'job_queued', '{{}}', 0)"),
-        format!("INSERT INTO movements (org_id, name, mission, behaviours, critical_mass, starts_on, created_at_ms) \
-                 VALUES ({b}, 'x', 'y', '[]', 0.5, '2026-12-01', 0)"),
+        format!(
+            "INSERT INTO people (org_id, external_id, name) VALUES ({b}, 'intruder', 'Intruder')"
+        ),
+        format!(
+            "INSERT INTO jobs (org_id, task, status, created_at_ms, updated_at_ms) VALUES ({b}, 'x', 'queued', 0, 0)"
+        ),
+        format!(
+            "INSERT INTO events (org_id, kind, payload, at_ms) VALUES ({b}, 'job_queued', '{{}}', 0)"
+        ),
+        format!(
+            "INSERT INTO movements (org_id, name, mission, behaviours, critical_mass, starts_on, created_at_ms) \
+                 VALUES ({b}, 'x', 'y', '[]', 0.5, '2026-12-01', 0)"
+        ),
     ];
     for sql in &inserts {
         let mut tx = conn.begin().await.unwrap();
         set_org(&mut tx, a).await;
-        let error = sqlx::query(sql).execute(&mut *tx).await.expect_err(sql).to_string();
+        let error = sqlx::query(sql)
+            .execute(&mut *tx)
+            .await
+            .expect_err(sql)
+            .to_string();
         assert!(error.contains("row-level security"), "{sql}: {error}");
         tx.rollback().await.unwrap();
     }
@@ -126,7 +174,10 @@ async fn rows_of_another_organization_cannot_be_written_postgres() {
         set_org(&mut tx, a).await;
         match sqlx::query(sql).execute(&mut *tx).await {
             Ok(done) => assert_eq!(done.rows_affected(), 0, "{sql}"),
-            Err(error) => assert!(error.to_string().contains("row-level security"), "{sql}: {error}"),
+            Err(error) => assert!(
+                error.to_string().contains("row-level security"),
+                "{sql}: {error}"
+            ),
         }
         tx.commit().await.unwrap_or_default();
     }
@@ -134,11 +185,15 @@ async fn rows_of_another_organization_cannot_be_written_postgres() {
         assert_eq!(rows_of(&db, table, b).await, before, "{table} of B");
     }
     let renamed: i64 = {
-        let Raw::Postgres { admin, schema, .. } = &db.raw else { unreachable!() };
-        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {schema}.people WHERE name = 'Renamed'"))
-            .fetch_one(admin)
-            .await
-            .unwrap()
+        let Raw::Postgres { admin, schema, .. } = &db.raw else {
+            unreachable!()
+        };
+        sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {schema}.people WHERE name = 'Renamed'"
+        ))
+        .fetch_one(admin)
+        .await
+        .unwrap()
     };
     assert_eq!(renamed, 0);
     conn.close().await.unwrap();

@@ -10,10 +10,9 @@ use std::collections::BTreeMap;
 
 use chrono::{NaiveDate, Utc};
 use movement::{
-    AccountId, AdoptionTime, Ask, AskId, AskStatus, Behaviour, Channel, Conversation,
-    Experiment, ExperimentId, JobId, JobStatus, Membership, MovementId,
-    MovementSpec, OptOut, PersonId, ReactionKind, Recruitment, Role, StoryId, StoryKind,
-    StorySpec, Visibility,
+    AccountId, AdoptionTime, Ask, AskId, AskStatus, Behaviour, Channel, Conversation, Experiment,
+    ExperimentId, JobId, JobStatus, Membership, MovementId, MovementSpec, OptOut, PersonId,
+    ReactionKind, Recruitment, Role, StoryId, StoryKind, StorySpec, Visibility,
 };
 use store::Org;
 
@@ -90,13 +89,22 @@ impl Scenario {
 }
 
 pub fn behaviours() -> Vec<Behaviour> {
-    ["walk", "cycle", "bus"].iter().map(|b| Behaviour::new(b).unwrap()).collect()
+    ["walk", "cycle", "bus"]
+        .iter()
+        .map(|b| Behaviour::new(b).unwrap())
+        .collect()
 }
 
 pub fn movement_spec() -> MovementSpec {
     let starts_on = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-    MovementSpec::new("Green commute", "Fewer cars at the office", behaviours(), 0.25, starts_on)
-        .unwrap()
+    MovementSpec::new(
+        "Green commute",
+        "Fewer cars at the office",
+        behaviours(),
+        0.25,
+        starts_on,
+    )
+    .unwrap()
 }
 
 /// A link token unique to this organization (`tag`) and ask (`n`): tokens are unique
@@ -107,23 +115,47 @@ pub fn token(tag: &str, n: u32) -> String {
 
 /// Writes the scenario into `org`; `tag` makes its link tokens its own.
 pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
-    org.import_people("people.csv", PEOPLE_CSV.as_bytes()).await.unwrap();
-    org.import_ties("ties.csv", TIES_CSV.as_bytes()).await.unwrap();
-    org.import_adoptions("adoptions.csv", ADOPTIONS_CSV.as_bytes()).await.unwrap();
-    org.import_people("people.csv", PEOPLE_CSV_AGAIN.as_bytes()).await.unwrap();
-    org.import_ties("ties.csv", TIES_CSV_AGAIN.as_bytes()).await.unwrap();
-    let people: BTreeMap<String, PersonId> =
-        org.people().await.unwrap().into_iter().map(|p| (p.record.external_id, p.id)).collect();
+    org.import_people("people.csv", PEOPLE_CSV.as_bytes())
+        .await
+        .unwrap();
+    org.import_ties("ties.csv", TIES_CSV.as_bytes())
+        .await
+        .unwrap();
+    org.import_adoptions("adoptions.csv", ADOPTIONS_CSV.as_bytes())
+        .await
+        .unwrap();
+    org.import_people("people.csv", PEOPLE_CSV_AGAIN.as_bytes())
+        .await
+        .unwrap();
+    org.import_ties("ties.csv", TIES_CSV_AGAIN.as_bytes())
+        .await
+        .unwrap();
+    let people: BTreeMap<String, PersonId> = org
+        .people()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.record.external_id, p.id))
+        .collect();
     let p = |id: &str| people[id];
 
     // By hand: a later adoption (kept at the earlier time), then an earlier one (wins).
     let walk = Behaviour::new("walk").unwrap();
-    org.record_adoption(p("p1"), &walk, AdoptionTime::Period(7)).await.unwrap();
-    org.record_adoption(p("p2"), &walk, AdoptionTime::Period(1)).await.unwrap();
+    org.record_adoption(p("p1"), &walk, AdoptionTime::Period(7))
+        .await
+        .unwrap();
+    org.record_adoption(p("p2"), &walk, AdoptionTime::Period(1))
+        .await
+        .unwrap();
     let dated = AdoptionTime::Date(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap());
-    org.record_adoption(p("p4"), &Behaviour::new("bus").unwrap(), dated).await.unwrap();
+    org.record_adoption(p("p4"), &Behaviour::new("bus").unwrap(), dated)
+        .await
+        .unwrap();
 
-    let account = org.create_account(p("p1"), "Ada@Acme.example").await.unwrap();
+    let account = org
+        .create_account(p("p1"), "Ada@Acme.example")
+        .await
+        .unwrap();
     let movement = org.create_movement(&movement_spec()).await.unwrap();
     let member = |person: &str, role, recruited_by| Membership {
         movement,
@@ -159,16 +191,29 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
         status: AskStatus::Drafted,
         arm: arm.map(|arm| (experiment, arm.to_string())),
     };
-    let joined = org.create_ask(ask("p2", "p4", Channel::Sms, 1, Some("sms"))).await.unwrap();
+    let joined = org
+        .create_ask(ask("p2", "p4", Channel::Sms, 1, Some("sms")))
+        .await
+        .unwrap();
     for status in [AskStatus::Sent, AskStatus::Opened, AskStatus::Joined] {
         org.advance_ask(joined, status).await.unwrap();
     }
-    let declined = org.create_ask(ask("p1", "p5", Channel::Email, 2, Some("email"))).await.unwrap();
+    let declined = org
+        .create_ask(ask("p1", "p5", Channel::Email, 2, Some("email")))
+        .await
+        .unwrap();
     for status in [AskStatus::Sent, AskStatus::Declined] {
         org.advance_ask(declined, status).await.unwrap();
     }
-    let drafted = org.create_ask(ask("p2", "p3", Channel::InPerson, 3, None)).await.unwrap();
-    let asks = vec![(joined, token(tag, 1)), (declined, token(tag, 2)), (drafted, token(tag, 3))];
+    let drafted = org
+        .create_ask(ask("p2", "p3", Channel::InPerson, 3, None))
+        .await
+        .unwrap();
+    let asks = vec![
+        (joined, token(tag, 1)),
+        (declined, token(tag, 2)),
+        (drafted, token(tag, 3)),
+    ];
 
     org.log_conversation(&Conversation {
         movement,
@@ -192,19 +237,39 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
         })
         .await
         .unwrap();
-    org.react(story, p("p3"), ReactionKind::Inspired).await.unwrap();
-    org.react(story, p("p4"), ReactionKind::DidIt).await.unwrap();
-    org.react(story, p("p5"), ReactionKind::DidIt).await.unwrap();
-    org.retell(story, p("p3"), "  Tried it, it works  ").await.unwrap();
+    org.react(story, p("p3"), ReactionKind::Inspired)
+        .await
+        .unwrap();
+    org.react(story, p("p4"), ReactionKind::DidIt)
+        .await
+        .unwrap();
+    org.react(story, p("p5"), ReactionKind::DidIt)
+        .await
+        .unwrap();
+    org.retell(story, p("p3"), "  Tried it, it works  ")
+        .await
+        .unwrap();
 
-    org.set_opt_out(p("p5"), OptOut::DoNotContact).await.unwrap();
-    org.set_opt_out(p("p4"), OptOut::DoNotSuggest).await.unwrap();
-    org.set_opt_out(p("p3"), OptOut::ExcludeFromAnalytics).await.unwrap();
-    org.clear_opt_out(p("p4"), OptOut::DoNotSuggest).await.unwrap();
+    org.set_opt_out(p("p5"), OptOut::DoNotContact)
+        .await
+        .unwrap();
+    org.set_opt_out(p("p4"), OptOut::DoNotSuggest)
+        .await
+        .unwrap();
+    org.set_opt_out(p("p3"), OptOut::ExcludeFromAnalytics)
+        .await
+        .unwrap();
+    org.clear_opt_out(p("p4"), OptOut::DoNotSuggest)
+        .await
+        .unwrap();
 
     let job = org.queue_job("recommend").await.unwrap();
-    org.advance_job(job, JobStatus::Running, None).await.unwrap();
-    org.advance_job(job, JobStatus::Succeeded, None).await.unwrap();
+    org.advance_job(job, JobStatus::Running, None)
+        .await
+        .unwrap();
+    org.advance_job(job, JobStatus::Succeeded, None)
+        .await
+        .unwrap();
 
     let pending_job = org.queue_job("export").await.unwrap();
 

@@ -65,7 +65,11 @@ struct Read {
 
 macro_rules! read {
     ($name:literal, by_id: $by_id:expr, |$org:ident, $ids:ident| $body:expr) => {
-        Read { name: $name, by_id: $by_id, run: |$org, $ids| Box::pin(async move { $body }) }
+        Read {
+            name: $name,
+            by_id: $by_id,
+            run: |$org, $ids| Box::pin(async move { $body }),
+        }
     };
 }
 
@@ -135,10 +139,12 @@ macro_rules! write {
         Write {
             name: $name,
             expect: Verdict::$expect,
-            run: |$org, $b, $a| Box::pin(async move {
-                let result = $body.await;
-                result.map(drop)
-            }),
+            run: |$org, $b, $a| {
+                Box::pin(async move {
+                    let result = $body.await;
+                    result.map(drop)
+                })
+            },
         }
     };
 }
@@ -195,7 +201,11 @@ fn walk() -> Behaviour {
 }
 
 /// Writes an edge list naming `source` and `target` and imports it as a file.
-async fn import_edge_list(org: &Org<'_>, source: &str, target: &str) -> Result<store::ImportSummary, Error> {
+async fn import_edge_list(
+    org: &Org<'_>,
+    source: &str,
+    target: &str,
+) -> Result<store::ImportSummary, Error> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ties.txt");
     std::fs::write(&path, format!("{source} {target}\n")).unwrap();
@@ -205,9 +215,13 @@ async fn import_edge_list(org: &Org<'_>, source: &str, target: &str) -> Result<s
 fn writes() -> Vec<Write> {
     vec![
         // People: B's ids mean nothing through A.
-        write!("mark_left: B's person", NotFound, |org, b, _a| org.mark_left(b.person("p1"))),
+        write!("mark_left: B's person", NotFound, |org, b, _a| org
+            .mark_left(b.person("p1"))),
         write!("record_adoption: B's person", Dangling, |org, b, _a| {
-            async move { org.record_adoption(b.person("p1"), &walk(), AdoptionTime::Period(0)).await }
+            async move {
+                org.record_adoption(b.person("p1"), &walk(), AdoptionTime::Period(0))
+                    .await
+            }
         }),
         write!("set_opt_out: B's person", Dangling, |org, b, _a| {
             org.set_opt_out(b.person("p1"), OptOut::DoNotContact)
@@ -221,12 +235,17 @@ fn writes() -> Vec<Write> {
         write!("acting_as: B's account", Dangling, |org, b, _a| {
             async move { org.acting_as(b.account).queue_job("recommend").await }
         }),
-        write!("create_movement: B's has the same name", Done, |org, _b, _a| {
-            async move { org.create_movement(&scenario::movement_spec()).await }
-        }),
-        write!("join: B's movement", Dangling, |org, b, a| org.join(member(b, a, a))),
-        write!("join: B's person", Dangling, |org, b, a| org.join(member(a, b, a))),
-        write!("join: recruited by B's person", Dangling, |org, b, a| org.join(member(a, a, b))),
+        write!(
+            "create_movement: B's has the same name",
+            Done,
+            |org, _b, _a| { async move { org.create_movement(&scenario::movement_spec()).await } }
+        ),
+        write!("join: B's movement", Dangling, |org, b, a| org
+            .join(member(b, a, a))),
+        write!("join: B's person", Dangling, |org, b, a| org
+            .join(member(a, b, a))),
+        write!("join: recruited by B's person", Dangling, |org, b, a| org
+            .join(member(a, a, b))),
         write!("create_experiment: B's movement", Dangling, |org, b, _a| {
             org.create_experiment(Experiment {
                 movement: b.movement,
@@ -245,7 +264,10 @@ fn writes() -> Vec<Write> {
         }),
         write!("create_ask: in B's experiment", Dangling, |org, b, a| {
             let arm = Some((b.experiment, "sms".to_string()));
-            org.create_ask(Ask { arm, ..ask(a, a, a, scenario::token("a", 93)) })
+            org.create_ask(Ask {
+                arm,
+                ..ask(a, a, a, scenario::token("a", 93))
+            })
         }),
         // Link tokens are unique across organizations: taking B's is refused.
         write!("create_ask: B's token", Duplicate, |org, b, a| {
@@ -254,21 +276,39 @@ fn writes() -> Vec<Write> {
         write!("advance_ask: B's ask", NotFound, |org, b, _a| {
             org.advance_ask(b.asks[2].0, AskStatus::Sent)
         }),
-        write!("log_conversation: B's movement", Dangling, |org, b, a| org.log_conversation(&talk(b, a, a))),
-        write!("log_conversation: B's activist", Dangling, |org, b, a| org.log_conversation(&talk(a, b, a))),
-        write!("log_conversation: with B's person", Dangling, |org, b, a| org.log_conversation(&talk(a, a, b))),
-        write!("publish_story: B's movement", Dangling, |org, b, a| org.publish_story(story(b, a, a))),
-        write!("publish_story: B's author", Dangling, |org, b, a| org.publish_story(story(a, b, a))),
-        write!("publish_story: B's co-author", Dangling, |org, b, a| org.publish_story(story(a, a, b))),
+        write!("log_conversation: B's movement", Dangling, |org, b, a| org
+            .log_conversation(&talk(b, a, a))),
+        write!("log_conversation: B's activist", Dangling, |org, b, a| org
+            .log_conversation(&talk(a, b, a))),
+        write!(
+            "log_conversation: with B's person",
+            Dangling,
+            |org, b, a| org.log_conversation(&talk(a, a, b))
+        ),
+        write!("publish_story: B's movement", Dangling, |org, b, a| org
+            .publish_story(story(b, a, a))),
+        write!("publish_story: B's author", Dangling, |org, b, a| org
+            .publish_story(story(a, b, a))),
+        write!("publish_story: B's co-author", Dangling, |org, b, a| org
+            .publish_story(story(a, a, b))),
         write!("react: to B's story", Dangling, |org, b, a| {
             org.react(b.story, a.person("p2"), ReactionKind::WillTry)
         }),
         write!("react: as B's person", Dangling, |org, b, a| {
             org.react(a.story, b.person("p2"), ReactionKind::WillTry)
         }),
-        write!("retell: B's story", Dangling, |org, b, a| org.retell(b.story, a.person("p2"), "same here")),
-        write!("retell: as B's person", Dangling, |org, b, a| org.retell(a.story, b.person("p2"), "same here")),
-        write!("queue_job: B queues the same task", Done, |org, _b, _a| org.queue_job("export")),
+        write!("retell: B's story", Dangling, |org, b, a| org.retell(
+            b.story,
+            a.person("p2"),
+            "same here"
+        )),
+        write!("retell: as B's person", Dangling, |org, b, a| org.retell(
+            a.story,
+            b.person("p2"),
+            "same here"
+        )),
+        write!("queue_job: B queues the same task", Done, |org, _b, _a| org
+            .queue_job("export")),
         write!("advance_job: B's job", NotFound, |org, b, _a| {
             org.advance_job(b.pending_job, JobStatus::Running, None)
         }),
@@ -277,10 +317,14 @@ fn writes() -> Vec<Write> {
         write!("import_people: the ids both have", Done, |org, _b, _a| {
             org.import_people("people.csv", scenario::PEOPLE_CSV.as_bytes())
         }),
-        write!("import_people: managed by someone only B has", Rejected, |org, b, _a| {
-            let csv = format!("id,name,manager_id\nnew,New Person,{}\n", b.own_person);
-            org.import_people("people.csv", std::io::Cursor::new(csv))
-        }),
+        write!(
+            "import_people: managed by someone only B has",
+            Rejected,
+            |org, b, _a| {
+                let csv = format!("id,name,manager_id\nnew,New Person,{}\n", b.own_person);
+                org.import_people("people.csv", std::io::Cursor::new(csv))
+            }
+        ),
         write!("import_ties: the ids both have", Done, |org, _b, _a| {
             org.import_ties("ties.csv", "source,target,weight\np3,p1,2\n".as_bytes())
         }),
@@ -288,21 +332,42 @@ fn writes() -> Vec<Write> {
             let csv = format!("source,target\np1,{}\n", b.own_person);
             org.import_ties("ties.csv", std::io::Cursor::new(csv))
         }),
-        write!("import_ties_file: the ids both have", Done, |org, _b, _a| import_edge_list(org, "p4", "p1")),
-        write!("import_ties_file: someone only B has", Rejected, |org, b, _a| {
-            import_edge_list(org, "p1", &b.own_person)
-        }),
-        write!("import_adoptions: the ids both have", Done, |org, _b, _a| {
-            org.import_adoptions("adoptions.csv", "id,behaviour,time\np5,walk,0\n".as_bytes())
-        }),
-        write!("import_adoptions: someone only B has", Rejected, |org, b, _a| {
-            let csv = format!("id,behaviour,time\n{},walk,0\n", b.own_person);
-            org.import_adoptions("adoptions.csv", std::io::Cursor::new(csv))
-        }),
+        write!(
+            "import_ties_file: the ids both have",
+            Done,
+            |org, _b, _a| import_edge_list(org, "p4", "p1")
+        ),
+        write!(
+            "import_ties_file: someone only B has",
+            Rejected,
+            |org, b, _a| { import_edge_list(org, "p1", &b.own_person) }
+        ),
+        write!(
+            "import_adoptions: the ids both have",
+            Done,
+            |org, _b, _a| {
+                org.import_adoptions("adoptions.csv", "id,behaviour,time\np5,walk,0\n".as_bytes())
+            }
+        ),
+        write!(
+            "import_adoptions: someone only B has",
+            Rejected,
+            |org, b, _a| {
+                let csv = format!("id,behaviour,time\n{},walk,0\n", b.own_person);
+                org.import_adoptions("adoptions.csv", std::io::Cursor::new(csv))
+            }
+        ),
         // Last, since A then has a namesake of B's own person.
-        write!("add_person: an external id only B has", Done, |org, b, _a| {
-            async move { org.add_person(&PersonRecord::new(&b.own_person, "Namesake in A").unwrap()).await }
-        }),
+        write!(
+            "add_person: an external id only B has",
+            Done,
+            |org, b, _a| {
+                async move {
+                    org.add_person(&PersonRecord::new(&b.own_person, "Namesake in A").unwrap())
+                        .await
+                }
+            }
+        ),
     ]
 }
 
@@ -364,8 +429,14 @@ fn public_functions(source: &str) -> Vec<String> {
         .lines()
         .filter_map(|line| {
             let line = line.trim_start();
-            let rest = line.strip_prefix("pub async fn ").or_else(|| line.strip_prefix("pub fn "))?;
-            Some(rest.split(|c: char| !(c.is_alphanumeric() || c == '_')).next()?.to_string())
+            let rest = line
+                .strip_prefix("pub async fn ")
+                .or_else(|| line.strip_prefix("pub fn "))?;
+            Some(
+                rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()?
+                    .to_string(),
+            )
         })
         .collect()
 }
@@ -373,12 +444,25 @@ fn public_functions(source: &str) -> Vec<String> {
 #[test]
 fn every_public_function_is_covered() {
     let mut covered: Vec<String> = reads().iter().map(|r| r.name.to_string()).collect();
-    covered.extend(writes().iter().map(|w| w.name.split(':').next().unwrap().to_string()));
-    let declared = [include_str!("../src/org.rs"), include_str!("../src/import.rs")]
-        .into_iter()
-        .flat_map(public_functions)
-        .collect::<Vec<_>>();
-    assert!(declared.len() > 20, "the scan found too few functions: {declared:?}");
+    covered.extend(
+        writes()
+            .iter()
+            .map(|w| w.name.split(':').next().unwrap().to_string()),
+    );
+    let declared = [
+        include_str!("../src/org.rs"),
+        include_str!("../src/import.rs"),
+    ]
+    .into_iter()
+    .flat_map(public_functions)
+    .collect::<Vec<_>>();
+    assert!(
+        declared.len() > 20,
+        "the scan found too few functions: {declared:?}"
+    );
     let missing: Vec<&String> = declared.iter().filter(|f| !covered.contains(f)).collect();
-    assert!(missing.is_empty(), "add these to tenancy.rs's reads() or writes(): {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "add these to tenancy.rs's reads() or writes(): {missing:?}"
+    );
 }
