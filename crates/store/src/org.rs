@@ -52,9 +52,22 @@ macro_rules! in_transaction {
 pub(crate) use in_transaction;
 
 /// Appends events, stamped `$at`, in the transaction `$tx`: a batched insert, so that an
-/// import's hundred thousand events cost a hundred statements.
+/// import's hundred thousand events cost a hundred statements. An actor that is not an
+/// account of this organization refuses the write ([`Error::Dangling`]): the log never names
+/// another organization's account.
 macro_rules! append_events {
     ($org:expr, $tx:ident, $at:expr, $events:expr) => {{
+        if let Some(actor) = $org.actor {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM accounts WHERE org_id = $1 AND id = $2")
+                    .bind($org.id.0)
+                    .bind(actor.0)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            if found.is_none() {
+                return Err(Error::Dangling);
+            }
+        }
         let rows = $events
             .into_iter()
             .map(|payload: EventPayload| {
@@ -286,9 +299,18 @@ impl<'s> Org<'s> {
         Ok(())
     }
 
-    /// Withdraws an opt-out.
+    /// Withdraws an opt-out. A person not in this organization is refused, as setting one is.
     pub async fn clear_opt_out(&self, person: PersonId, opt_out: OptOut) -> Result<(), Error> {
         in_transaction!(self, |tx| {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1 AND id = $2")
+                    .bind(self.id.0)
+                    .bind(person.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(Error::Dangling);
+            }
             sqlx::query("DELETE FROM opt_outs WHERE org_id = $1 AND person_id = $2 AND kind = $3")
                 .bind(self.id.0)
                 .bind(person.0)
@@ -396,7 +418,9 @@ impl<'s> Org<'s> {
 
     /// Someone joins a movement.
     pub async fn join(&self, membership: Membership) -> Result<MembershipId, Error> {
-        let membership = membership.validate()?;
+        let mut membership = membership.validate()?;
+        // The table keeps milliseconds; the event says the same, or replay would differ.
+        membership.joined_at = from_ms(membership.joined_at.timestamp_millis())?;
         let (recruited_by, recruiter) = match membership.recruited_by {
             Recruitment::Person(person) => ("person", Some(person.0)),
             Recruitment::Broadcast => ("broadcast", None),
@@ -624,6 +648,11 @@ impl<'s> Org<'s> {
         conversation: &Conversation,
     ) -> Result<ConversationId, Error> {
         let behaviours = names(&conversation.behaviours)?;
+        // The table keeps milliseconds; the event says the same.
+        let conversation = &Conversation {
+            at: from_ms(conversation.at.timestamp_millis())?,
+            ..conversation.clone()
+        };
         Ok(in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO conversations (org_id, movement_id, activist_id, with_id, behaviours, \

@@ -5,3 +5,9 @@ mod util;
 
 mod backup;
 mod basics;
+mod scenario;
+
+mod events;
+mod migrations;
+mod row_security;
+mod tenancy;

@@ -25,7 +25,9 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// Direct access to the test's database, bypassing the store.
+/// Direct access to the test's database, bypassing the store. (One per test: the size of
+/// the PostgreSQL variant does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub enum Raw {
     Sqlite {
         pool: SqlitePool,
@@ -60,6 +62,25 @@ pub fn postgres_admin_url() -> String {
 }
 
 pub async fn postgres() -> TestDb {
+    let (admin, schema, options) = postgres_schema().await;
+    let store = Store::open_postgres(options.clone())
+        .await
+        .expect("open PostgreSQL store");
+    TestDb {
+        store,
+        raw: Raw::Postgres {
+            admin,
+            schema,
+            options,
+        },
+        _dir: None,
+    }
+}
+
+/// A fresh, empty schema owned by [`TEST_ROLE`], without opening a store on it (the
+/// migration tests apply part of the migrations first): the superuser pool, the schema's
+/// name, and the options that connect as the test role with the schema as search path.
+pub async fn postgres_schema() -> (PgPool, String, PgConnectOptions) {
     let url = postgres_admin_url();
     let admin = PgPoolOptions::new()
         .max_connections(2)
@@ -88,18 +109,7 @@ pub async fn postgres() -> TestDb {
         .unwrap()
         .username(TEST_ROLE)
         .options([("search_path", schema.as_str())]);
-    let store = Store::open_postgres(options.clone())
-        .await
-        .expect("open PostgreSQL store");
-    TestDb {
-        store,
-        raw: Raw::Postgres {
-            admin,
-            schema,
-            options,
-        },
-        _dir: None,
-    }
+    (admin, schema, options)
 }
 
 fn unique_schema() -> String {
