@@ -76,6 +76,15 @@ pub enum EventPayload {
         /// Since when.
         time: AdoptionTime,
     },
+    /// A peer vouched that a person practises a behaviour they recorded.
+    AdoptionConfirmed {
+        /// Whose adoption.
+        person: PersonId,
+        /// Which behaviour, by name.
+        behaviour: String,
+        /// The peer who confirms it.
+        by: PersonId,
+    },
     /// A login was created for a person.
     AccountCreated {
         /// The account.
@@ -189,6 +198,7 @@ impl EventPayload {
             EventPayload::PersonLeft { .. } => "person_left",
             EventPayload::TiesSet { .. } => "ties_set",
             EventPayload::AdoptionRecorded { .. } => "adoption_recorded",
+            EventPayload::AdoptionConfirmed { .. } => "adoption_confirmed",
             EventPayload::AccountCreated { .. } => "account_created",
             EventPayload::MovementCreated { .. } => "movement_created",
             EventPayload::MembershipCreated { .. } => "membership_created",
@@ -227,6 +237,8 @@ pub struct AnalyticsInputs {
     pub ties: BTreeMap<(PersonId, PersonId, String), f64>,
     /// The earliest recorded time each person adopted each behaviour.
     pub adoptions: BTreeMap<(PersonId, String), AdoptionTime>,
+    /// The peers who confirmed each adoption (self-reported ones have none).
+    pub confirmations: BTreeMap<(PersonId, String), BTreeSet<PersonId>>,
     /// Memberships by id.
     pub memberships: BTreeMap<MembershipId, Membership>,
     /// Asks by id, each with its latest status.
@@ -270,6 +282,17 @@ pub fn replay<'e>(events: impl IntoIterator<Item = &'e EventPayload>) -> Analyti
                     .entry((*person, behaviour.clone()))
                     .or_insert(*time);
                 *earliest = (*earliest).min(*time);
+            }
+            EventPayload::AdoptionConfirmed {
+                person,
+                behaviour,
+                by,
+            } => {
+                inputs
+                    .confirmations
+                    .entry((*person, behaviour.clone()))
+                    .or_default()
+                    .insert(*by);
             }
             EventPayload::MembershipCreated { membership, spec } => {
                 inputs.memberships.insert(*membership, spec.clone());

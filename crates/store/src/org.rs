@@ -1,7 +1,7 @@
 //! [`Org`]: the organization-scoped API. Every function here runs inside one transaction
 //! that is bound to the organization, and every write appends its event in that transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use movement::{
@@ -278,6 +278,69 @@ impl<'s> Org<'s> {
                 Ok(((PersonId(person), behaviour), parse_time(&time)?))
             })
             .collect()
+    }
+
+    /// A peer confirms that `person` practises `behaviour`, which they have recorded.
+    /// Confirming one's own adoption, or an adoption not recorded, is refused.
+    pub async fn confirm_adoption(
+        &self,
+        person: PersonId,
+        behaviour: &Behaviour,
+        by: PersonId,
+    ) -> Result<(), Error> {
+        if person == by {
+            return Err(movement::Error::Invalid {
+                field: "confirmed_by",
+                reason: "a person cannot confirm their own adoption".into(),
+            }
+            .into());
+        }
+        in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO adoption_confirmations (org_id, person_id, behaviour, confirmed_by, \
+                 at_ms) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (org_id, person_id, behaviour, confirmed_by) DO NOTHING",
+            )
+            .bind(self.id.0)
+            .bind(person.0)
+            .bind(behaviour.as_str())
+            .bind(by.0)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| Error::refused(e, "adoption confirmation", ""))?;
+            append_event!(
+                self,
+                tx,
+                &EventPayload::AdoptionConfirmed {
+                    person,
+                    behaviour: behaviour.as_str().to_string(),
+                    by,
+                }
+            );
+        });
+        Ok(())
+    }
+
+    /// The peers who confirmed each adoption; self-reported adoptions are absent.
+    pub async fn adoption_confirmations(
+        &self,
+    ) -> Result<BTreeMap<(PersonId, String), BTreeSet<PersonId>>, Error> {
+        let rows: Vec<(i64, String, i64)> = in_transaction!(self, |tx| sqlx::query_as(
+            "SELECT person_id, behaviour, confirmed_by FROM adoption_confirmations \
+             WHERE org_id = $1",
+        )
+        .bind(self.id.0)
+        .fetch_all(&mut *tx)
+        .await?);
+        let mut confirmations: BTreeMap<(PersonId, String), BTreeSet<PersonId>> = BTreeMap::new();
+        for (person, behaviour, by) in rows {
+            confirmations
+                .entry((PersonId(person), behaviour))
+                .or_default()
+                .insert(PersonId(by));
+        }
+        Ok(confirmations)
     }
 
     /// Turns an opt-out on; it applies everywhere at once.
@@ -960,6 +1023,7 @@ impl<'s> Org<'s> {
                 .insert((tie.source, tie.target, tie.layer), tie.weight);
         }
         inputs.adoptions = self.adoptions().await?;
+        inputs.confirmations = self.adoption_confirmations().await?;
         let movements: Vec<i64> = in_transaction!(self, |tx| sqlx::query_scalar(
             "SELECT id FROM movements WHERE org_id = $1",
         )

@@ -87,6 +87,7 @@ both_backends! {
         let r1 = appends!(org, ["person_added"], org.add_person(&person("r1")));
         let r2 = appends!(org, ["person_added"], org.add_person(&person("r2")));
         appends!(org, ["adoption_recorded"], org.record_adoption(r1, &Behaviour::new("walk").unwrap(), AdoptionTime::Period(1)));
+        appends!(org, ["adoption_confirmed"], org.confirm_adoption(r1, &Behaviour::new("walk").unwrap(), r2));
         appends!(org, ["opt_out_set"], org.set_opt_out(r1, OptOut::DoNotContact));
         appends!(org, ["opt_out_cleared"], org.clear_opt_out(r1, OptOut::DoNotContact));
         let account = appends!(org, ["account_created"], org.create_account(r1, "r1@acme.example"));
@@ -170,6 +171,8 @@ both_backends! {
         refused!(org, Error::Dangling, org.create_ask(Ask { to: nobody, ..ask.clone() }));
         refused!(org, Error::Dangling, org.record_adoption(nobody, &Behaviour::new("walk").unwrap(), AdoptionTime::Period(0)));
         refused!(org, Error::Dangling, org.set_opt_out(nobody, OptOut::DoNotSuggest));
+        refused!(org, Error::Dangling, org.confirm_adoption(s.person("p1"), &Behaviour::new("never-adopted").unwrap(), s.person("p2")));
+        refused!(org, Error::Invalid(_), org.confirm_adoption(s.person("p2"), &Behaviour::new("walk").unwrap(), s.person("p2")));
         refused!(org, Error::Dangling, org.clear_opt_out(nobody, OptOut::DoNotSuggest));
         refused!(org, Error::Dangling, org.react(s.story, nobody, ReactionKind::Inspired));
         refused!(org, Error::NotFound { .. }, org.mark_left(nobody));

@@ -25,6 +25,7 @@ fn first(all: &Migrator, k: usize) -> Migrator {
 /// The version each table of the rows below arrives in.
 const DIRECTORY: i64 = 1;
 const MOVEMENTS: i64 = 2;
+const CONFIRMATIONS: i64 = 3;
 
 /// Rows written with the SQL of the version `applied` (the newest migration applied), one
 /// statement each. No ids are given (so that the store's own inserts continue the sequences
@@ -75,6 +76,13 @@ fn rows_at(applied: i64) -> Vec<String> {
             "INSERT INTO jobs (org_id, task, status, created_at_ms, updated_at_ms) VALUES (1, 'recommend', 'queued', 0, 0)"
                 .to_string(),
         ]);
+    }
+    if applied >= CONFIRMATIONS {
+        sql.push(
+            "INSERT INTO adoption_confirmations (org_id, person_id, behaviour, confirmed_by, at_ms) \
+             VALUES (1, 2, 'walk', 1, 0)"
+                .to_string(),
+        );
     }
     sql
 }
@@ -139,6 +147,17 @@ async fn check_rows(store: &Store, migrations: &Migrator, applied: i64) {
             movement::Recruitment::Person(PersonId(1))
         );
     }
+    let confirmations = org.adoption_confirmations().await.unwrap();
+    let expected: Vec<PersonId> = if applied >= CONFIRMATIONS {
+        vec![PersonId(1)]
+    } else {
+        vec![]
+    };
+    let confirmed: Vec<PersonId> = confirmations
+        .get(&(PersonId(2), "walk".to_string()))
+        .map(|by| by.iter().copied().collect())
+        .unwrap_or_default();
+    assert_eq!(confirmed, expected);
 }
 
 fn version_after(all: &Migrator, k: usize) -> i64 {

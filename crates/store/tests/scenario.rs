@@ -151,6 +151,10 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
     org.record_adoption(p("p4"), &Behaviour::new("bus").unwrap(), dated)
         .await
         .unwrap();
+    // A peer confirms p2's walking, twice (one confirmation), and another peer too.
+    for by in ["p1", "p1", "p3"] {
+        org.confirm_adoption(p("p2"), &walk, p(by)).await.unwrap();
+    }
 
     let account = org
         .create_account(p("p1"), "Ada@Acme.example")

@@ -84,6 +84,9 @@ fn reads() -> Vec<Read> {
         read!("adoptions", by_id: false, |org, _ids| {
             rows(org.adoptions().await.map(Vec::from_iter))
         }),
+        read!("adoption_confirmations", by_id: false, |org, _ids| {
+            rows(org.adoption_confirmations().await.map(Vec::from_iter))
+        }),
         read!("opted_out", by_id: false, |org, _ids| {
             let mut all = Vec::new();
             for opt_out in OptOut::ALL {
@@ -220,6 +223,18 @@ fn writes() -> Vec<Write> {
         write!("record_adoption: B's person", Dangling, |org, b, _a| {
             async move {
                 org.record_adoption(b.person("p1"), &walk(), AdoptionTime::Period(0))
+                    .await
+            }
+        }),
+        write!("confirm_adoption: B's adoption", Dangling, |org, b, a| {
+            async move {
+                org.confirm_adoption(b.person("p2"), &walk(), a.person("p3"))
+                    .await
+            }
+        }),
+        write!("confirm_adoption: B's peer", Dangling, |org, b, a| {
+            async move {
+                org.confirm_adoption(a.person("p2"), &walk(), b.person("p3"))
                     .await
             }
         }),
