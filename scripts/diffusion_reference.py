@@ -1,7 +1,7 @@
 """Reference spreads for engine::diffusion tests, from cynetdiff (an independent implementation).
 
 Run from crates/engine/tests/fixtures with the bench venv:
-    /work/venv/bench/bin/python ../../../../scripts/diffusion_reference.py
+    ../../../../bench/.venv/bin/python ../../../../scripts/diffusion_reference.py  (bench/run creates the venv)
 Printed: (mean, standard error) and seconds. Results quoted in
 crates/engine/src/diffusion/tests.rs (spreads_on_email_eu_core_agree_with_cynetdiff).
 """

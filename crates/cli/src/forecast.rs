@@ -9,13 +9,13 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use engine::calibration::{
-    AdoptionOptions, AdoptionTimes, Adoptions, BassFit, Date, Exposure, Forecast, PeriodLength,
-    RateFit, read_adoptions,
+    AdoptionOptions, Adoptions, BassFit, Date, Exposure, Forecast, PeriodLength, RateFit,
+    read_adoptions,
 };
 use serde::Serialize;
 
 use crate::BadInput;
-use crate::input::InputArgs;
+use crate::input::{InputArgs, choose_behaviour};
 use crate::output::OutputArgs;
 use crate::progress::Progress;
 
@@ -146,7 +146,8 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     let adoptions = progress.step("reading adoptions", || {
         read_adoptions(&args.adoptions, &network, &options)
     })?;
-    let (behaviour, times) = choose_behaviour(args, &adoptions)?;
+    let (behaviour, times) =
+        choose_behaviour(&args.adoptions, args.behaviour.as_deref(), &adoptions)?;
     let exposure = Exposure::from(args.exposure);
     let estimate = progress
         .step("fitting the rates", || {
@@ -203,40 +204,6 @@ pub fn run(args: &Args) -> anyhow::Result<()> {
     render::write(&report, args.output.format, &mut sink)?;
     sink.finish()?;
     Ok(())
-}
-
-/// The behaviour named by `--behaviour`, or the only one in the file.
-fn choose_behaviour<'a>(
-    args: &Args,
-    adoptions: &'a Adoptions,
-) -> Result<(&'a str, &'a AdoptionTimes), BadInput> {
-    let file = args.adoptions.display();
-    let names = adoptions.behaviours();
-    let chosen = match (&args.behaviour, names) {
-        (Some(name), _) => name.trim(),
-        (None, [only]) => only.as_str(),
-        (None, []) => return Err(BadInput(format!("{file} has no adoptions"))),
-        (None, several) => {
-            return Err(BadInput(format!(
-                "{file} has several behaviours ({}); choose one with --behaviour",
-                several.join(", ")
-            )));
-        }
-    };
-    let Some(name) = names.iter().find(|n| n.as_str() == chosen) else {
-        return Err(BadInput(format!(
-            "unknown behaviour `{chosen}` in --behaviour; {file} has: {}",
-            if names.is_empty() {
-                "none".to_string()
-            } else {
-                names.join(", ")
-            }
-        )));
-    };
-    let times = adoptions
-        .times(name)
-        .ok_or_else(|| BadInput(format!("{file} has no adoptions of `{name}`")))?;
-    Ok((name.as_str(), times))
 }
 
 /// What a period is, for the report: `null` (shown as "as in the file") for integer periods.

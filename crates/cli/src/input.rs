@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
+use engine::calibration::{AdoptionTimes, Adoptions};
 use engine::io::{ReadOptions, TiesFormat};
 use engine::{Graph, GraphOptions, Layer, Network};
 
@@ -120,4 +121,39 @@ fn unknown_layer(name: &str, ties: &Path, known: &[Layer]) -> BadInput {
         name.trim(),
         ties.display()
     ))
+}
+
+/// The behaviour named by `--behaviour`, or the only one in the adoptions `file`.
+pub fn choose_behaviour<'a>(
+    file: &Path,
+    behaviour: Option<&str>,
+    adoptions: &'a Adoptions,
+) -> Result<(&'a str, &'a AdoptionTimes), BadInput> {
+    let file = file.display();
+    let names = adoptions.behaviours();
+    let chosen = match (behaviour, names) {
+        (Some(name), _) => name.trim(),
+        (None, [only]) => only.as_str(),
+        (None, []) => return Err(BadInput(format!("{file} has no adoptions"))),
+        (None, several) => {
+            return Err(BadInput(format!(
+                "{file} has several behaviours ({}); choose one with --behaviour",
+                several.join(", ")
+            )));
+        }
+    };
+    let Some(name) = names.iter().find(|n| n.as_str() == chosen) else {
+        return Err(BadInput(format!(
+            "unknown behaviour `{chosen}` in --behaviour; {file} has: {}",
+            if names.is_empty() {
+                "none".to_string()
+            } else {
+                names.join(", ")
+            }
+        )));
+    };
+    let times = adoptions
+        .times(name)
+        .ok_or_else(|| BadInput(format!("{file} has no adoptions of `{name}`")))?;
+    Ok((name.as_str(), times))
 }

@@ -1,4 +1,5 @@
-//! `groundswell`: the analyst's command line. Only glue: the work happens in `engine`.
+//! `groundswell`: the analyst's command line. Only glue: the work happens in `engine` (the
+//! analyses) and `store` (`import`, `backup`, `restore`).
 //!
 //! `main` parses the arguments, installs logging and hands over to [`try_main`]; every
 //! failure comes back as an [`anyhow::Error`] that [`exit_code`] maps to the process's exit
@@ -6,7 +7,11 @@
 //! A closed stdout (`groundswell analyze … | head`) ends the program quietly with 0.
 
 mod analyze;
+mod backup;
+mod database;
 mod forecast;
+mod generate;
+mod import;
 mod input;
 mod output;
 mod progress;
@@ -49,6 +54,14 @@ enum Command {
     Forecast(forecast::Args),
     /// Choose activists: who spreads a behaviour furthest, why, and who should ask them.
     Recommend(recommend::Args),
+    /// Write a synthetic organization (people.csv, ties.csv) to try the other commands on.
+    Generate(generate::Args),
+    /// Load an organization's people, ties and adoptions into the database.
+    Import(import::Args),
+    /// Copy the SQLite database, consistently, while it is in use.
+    Backup(backup::BackupArgs),
+    /// Put a backup in place of the SQLite database, after checking it.
+    Restore(backup::RestoreArgs),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -89,6 +102,10 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&args),
         Command::Forecast(args) => forecast::run(&args),
         Command::Recommend(args) => recommend::run(&args),
+        Command::Generate(args) => generate::run(&args),
+        Command::Import(args) => import::run(&args),
+        Command::Backup(args) => backup::run_backup(&args),
+        Command::Restore(args) => backup::run_restore(&args),
     }
 }
 
@@ -103,11 +120,19 @@ fn init_tracing() {
         .init();
 }
 
-/// 2 for bad input (our [`BadInput`], a file that does not parse), 1 for anything else.
+/// 2 for bad input (our [`BadInput`], a file that does not parse, a file or URL the store
+/// refuses, a backup that is not one), 1 for anything else.
 fn exit_code(err: &anyhow::Error) -> ExitCode {
-    let bad_input = err
-        .chain()
-        .any(|cause| cause.is::<BadInput>() || cause.is::<engine::io::ParseError>());
+    let bad_input = err.chain().any(|cause| {
+        cause.is::<BadInput>()
+            || cause.is::<engine::io::ParseError>()
+            || cause
+                .downcast_ref::<store::Error>()
+                .is_some_and(database::is_bad_input)
+            || cause
+                .downcast_ref::<store::BackupError>()
+                .is_some_and(database::is_bad_backup_input)
+    });
     if bad_input {
         ExitCode::from(2)
     } else {

@@ -279,7 +279,7 @@ fn diffusion(args: &Args) -> Diffusion {
 
 /// Seeds and adoptions as a [`Start`], with the number of distinct seeds and of people from
 /// the adoptions file.
-fn start(args: &Args, network: &Network) -> Result<(Start, usize, usize), BadInput> {
+fn start(args: &Args, network: &Network) -> anyhow::Result<(Start, usize, usize)> {
     let mut seeds: Vec<NodeIdx> = Vec::with_capacity(args.seeds.len());
     for id in &args.seeds {
         let id = id.trim();

@@ -4,7 +4,9 @@
 mod analyze;
 mod bad_input;
 mod forecast;
+mod generate;
 mod help;
 mod recommend;
 mod simulate;
+mod storage;
 mod util;

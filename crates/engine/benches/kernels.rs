@@ -34,6 +34,7 @@ struct Args {
     epsilon: f64,
     delta: f64,
     seeds_file: Option<PathBuf>,
+    max_iterations: Option<usize>,
 }
 
 fn parse_args() -> Args {
@@ -48,6 +49,7 @@ fn parse_args() -> Args {
         epsilon: 0.01,
         delta: 0.1,
         seeds_file: None,
+        max_iterations: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -66,6 +68,7 @@ fn parse_args() -> Args {
             "--epsilon" => args.epsilon = number(&value()),
             "--delta" => args.delta = number(&value()),
             "--seeds-file" => args.seeds_file = Some(PathBuf::from(value())),
+            "--max-iterations" => args.max_iterations = Some(number(&value())),
             "--bench" => {} // added by `cargo bench`
             other => fail(&format!("unknown flag {other}")),
         }
@@ -165,9 +168,12 @@ fn run_once(args: &Args, network: &Network, graph: &Graph) -> (f64, Value) {
             (seconds, json!({"max_core": max_core, "core_sum": core_sum}))
         }
         "leiden" => {
-            let partition = Leiden::default()
-                .run(graph)
-                .unwrap_or_else(|e| fail(&e.to_string()));
+            let partition = Leiden {
+                max_iterations: args.max_iterations,
+                ..Leiden::default()
+            }
+            .run(graph)
+            .unwrap_or_else(|e| fail(&e.to_string()));
             (
                 elapsed(start),
                 json!({"modularity": partition.modularity, "n_communities": partition.n_communities}),
@@ -260,7 +266,11 @@ fn ic_spread(graph: &Graph, seeds: &[u32]) -> Value {
 /// The `INFLUENCE_K` nodes with the highest scores, ties to the lower index.
 fn top_k(scores: &[f64]) -> Vec<u32> {
     let mut order: Vec<u32> = (0..scores.len() as u32).collect();
-    order.sort_by(|&a, &b| scores[b as usize].total_cmp(&scores[a as usize]).then(a.cmp(&b)));
+    order.sort_by(|&a, &b| {
+        scores[b as usize]
+            .total_cmp(&scores[a as usize])
+            .then(a.cmp(&b))
+    });
     order.truncate(INFLUENCE_K);
     order
 }
@@ -271,7 +281,13 @@ fn peak_rss_mb() -> f64 {
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<f64>()
+                .ok()
+        })
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 

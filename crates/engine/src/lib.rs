@@ -15,6 +15,8 @@
 //!   size), [`components`] (weak and strong), [`community`] (Leiden, modularity).
 //! - Spread: [`diffusion`] (cascade and threshold models, Monte-Carlo), [`influence`]
 //!   (activist selection), [`calibration`] (rates and forecasts from adoption data).
+//! - [`synthetic`]: a generated organization (directory, org chart, informal network) for
+//!   demos, tests and benchmarks.
 //!
 //! ```
 //! use engine::{Graph, centrality::PageRank};
@@ -36,6 +38,7 @@ pub mod io;
 pub mod kcore;
 mod scores;
 pub mod structural_holes;
+pub mod synthetic;
 
 pub use error::Error;
 pub use graph::{Csr, Graph, GraphOptions, Layer, Network, NodeIdx, Tie};

@@ -525,7 +525,7 @@ fn interval(i: engine::calibration::Interval) -> String {
 
 /// Times the fit and a 1 000-run forecast on a benchmark graph (`source,target` CSV,
 /// undirected) with adoptions simulated from p = 0.01, q = 0.002 over 30 periods, cut at 15.
-/// `FORECAST_BENCH_GRAPH=/work/venv/graphs/ba_100k.csv cargo test --release -p engine
+/// `FORECAST_BENCH_GRAPH=bench/graphs/ba_100k.csv cargo test --release -p engine
 /// --test engine forecast_backtest::speed -- --ignored --nocapture`; docs/validation.md
 /// has the numpy peer it is compared with.
 #[test]

@@ -584,24 +584,3 @@ fn io_unknown_ids_can_be_allowed() {
         "ties.csv:3: unknown id `9`: not in the people file"
     );
 }
-
-/// Speed check on the 1M-edge benchmark graph (release build, not part of the suite):
-/// `cargo test --release -p engine --test engine io_load_benchmark -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn io_load_benchmark() {
-    let path = Path::new("/work/venv/graphs/lfr_1m.csv");
-    let mut times = Vec::new();
-    for _ in 0..5 {
-        let start = std::time::Instant::now();
-        let net = io::load(None, path, TiesFormat::Csv, &ReadOptions::default()).unwrap();
-        let loaded = start.elapsed();
-        let graph = net.graph(&GraphOptions::default());
-        let total = start.elapsed();
-        assert_eq!(graph.n_edges(), net.ties().len());
-        eprintln!("load {loaded:?}, load + graph {total:?}");
-        times.push(total.as_secs_f64());
-    }
-    times.sort_by(f64::total_cmp);
-    eprintln!("median load + graph: {:.3} s", times[2]);
-}

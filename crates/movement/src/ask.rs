@@ -59,9 +59,7 @@ impl AskStatus {
         use AskStatus::*;
         matches!(
             (self, next),
-            (Drafted, Sent)
-                | (Sent, Opened)
-                | (Sent | Opened, Joined | Declined | OptedOut)
+            (Drafted, Sent) | (Sent, Opened) | (Sent | Opened, Joined | Declined | OptedOut)
         )
     }
 
@@ -80,7 +78,10 @@ impl AskStatus {
 
     /// Whether the ask has been answered for good.
     pub fn is_final(self) -> bool {
-        matches!(self, AskStatus::Joined | AskStatus::Declined | AskStatus::OptedOut)
+        matches!(
+            self,
+            AskStatus::Joined | AskStatus::Declined | AskStatus::OptedOut
+        )
     }
 }
 
@@ -156,11 +157,17 @@ impl Experiment {
     /// Checks there are at least two distinct, named arms.
     pub fn validate(self) -> Result<Experiment, Error> {
         if self.arms.len() < 2 {
-            return Err(Error::invalid("arms", "an experiment compares at least two arms"));
+            return Err(Error::invalid(
+                "arms",
+                "an experiment compares at least two arms",
+            ));
         }
         for (i, arm) in self.arms.iter().enumerate() {
             if arm.trim().is_empty() || self.arms[..i].contains(arm) {
-                return Err(Error::invalid("arms", format!("arm {arm:?} is empty or repeated")));
+                return Err(Error::invalid(
+                    "arms",
+                    format!("arm {arm:?} is empty or repeated"),
+                ));
             }
         }
         Ok(self)
@@ -249,7 +256,12 @@ mod tests {
     #[test]
     fn jobs_finish_once() {
         use JobStatus::*;
-        assert!(Queued.advance(Running).and_then(|s| s.advance(Succeeded)).is_ok());
+        assert!(
+            Queued
+                .advance(Running)
+                .and_then(|s| s.advance(Succeeded))
+                .is_ok()
+        );
         assert!(Succeeded.advance(Running).is_err());
         assert!(Failed.advance(Cancelled).is_err());
     }
@@ -267,9 +279,30 @@ mod tests {
             arm: None,
         };
         assert!(ask.clone().validate().is_ok());
-        assert!(Ask { to: PersonId(1), ..ask.clone() }.validate().is_err());
-        assert!(Ask { token: "short".into(), ..ask.clone() }.validate().is_err());
-        assert!(Ask { token: "a1b2c3d4e5f6g7h8/../".into(), ..ask }.validate().is_err());
+        assert!(
+            Ask {
+                to: PersonId(1),
+                ..ask.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Ask {
+                token: "short".into(),
+                ..ask.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Ask {
+                token: "a1b2c3d4e5f6g7h8/../".into(),
+                ..ask
+            }
+            .validate()
+            .is_err()
+        );
         assert!(!Channel::Broadcast.is_personal() && Channel::Call.is_personal());
     }
 
@@ -281,7 +314,21 @@ mod tests {
             arms: vec!["sms".into(), "broadcast".into()],
         };
         assert!(experiment.clone().validate().is_ok());
-        assert!(Experiment { arms: vec!["sms".into()], ..experiment.clone() }.validate().is_err());
-        assert!(Experiment { arms: vec!["sms".into(), "sms".into()], ..experiment }.validate().is_err());
+        assert!(
+            Experiment {
+                arms: vec!["sms".into()],
+                ..experiment.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Experiment {
+                arms: vec!["sms".into(), "sms".into()],
+                ..experiment
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

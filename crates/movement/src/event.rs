@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     AccountId, AdoptionTime, Ask, AskId, AskStatus, Conversation, ConversationId, EventId,
-    Experiment, ExperimentId, JobId, JobStatus, Membership, MembershipId, MovementId,
-    MovementSpec, OptOut, PersonId, PersonRecord, ReactionKind, StoryId, StorySpec,
+    Experiment, ExperimentId, JobId, JobStatus, Membership, MembershipId, MovementId, MovementSpec,
+    OptOut, PersonId, PersonRecord, ReactionKind, StoryId, StorySpec,
 };
 
 /// One entry of an organization's event log: who did what, when. Never changed once written.
@@ -75,6 +75,15 @@ pub enum EventPayload {
         behaviour: String,
         /// Since when.
         time: AdoptionTime,
+    },
+    /// A peer vouched that a person practises a behaviour they recorded.
+    AdoptionConfirmed {
+        /// Whose adoption.
+        person: PersonId,
+        /// Which behaviour, by name.
+        behaviour: String,
+        /// The peer who confirms it.
+        by: PersonId,
     },
     /// A login was created for a person.
     AccountCreated {
@@ -189,6 +198,7 @@ impl EventPayload {
             EventPayload::PersonLeft { .. } => "person_left",
             EventPayload::TiesSet { .. } => "ties_set",
             EventPayload::AdoptionRecorded { .. } => "adoption_recorded",
+            EventPayload::AdoptionConfirmed { .. } => "adoption_confirmed",
             EventPayload::AccountCreated { .. } => "account_created",
             EventPayload::MovementCreated { .. } => "movement_created",
             EventPayload::MembershipCreated { .. } => "membership_created",
@@ -227,6 +237,8 @@ pub struct AnalyticsInputs {
     pub ties: BTreeMap<(PersonId, PersonId, String), f64>,
     /// The earliest recorded time each person adopted each behaviour.
     pub adoptions: BTreeMap<(PersonId, String), AdoptionTime>,
+    /// The peers who confirmed each adoption (self-reported ones have none).
+    pub confirmations: BTreeMap<(PersonId, String), BTreeSet<PersonId>>,
     /// Memberships by id.
     pub memberships: BTreeMap<MembershipId, Membership>,
     /// Asks by id, each with its latest status.
@@ -270,6 +282,17 @@ pub fn replay<'e>(events: impl IntoIterator<Item = &'e EventPayload>) -> Analyti
                     .entry((*person, behaviour.clone()))
                     .or_insert(*time);
                 *earliest = (*earliest).min(*time);
+            }
+            EventPayload::AdoptionConfirmed {
+                person,
+                behaviour,
+                by,
+            } => {
+                inputs
+                    .confirmations
+                    .entry((*person, behaviour.clone()))
+                    .or_default()
+                    .insert(*by);
             }
             EventPayload::MembershipCreated { membership, spec } => {
                 inputs.memberships.insert(*membership, spec.clone());
@@ -331,21 +354,51 @@ mod tests {
             weight,
         };
         let events = [
-            EventPayload::PersonAdded { person: a, record: person("a") },
-            EventPayload::PersonAdded { person: b, record: person("b") },
-            EventPayload::TiesSet { ties: vec![tie(1.0)] },
-            EventPayload::TiesSet { ties: vec![tie(3.0)] },
+            EventPayload::PersonAdded {
+                person: a,
+                record: person("a"),
+            },
+            EventPayload::PersonAdded {
+                person: b,
+                record: person("b"),
+            },
+            EventPayload::TiesSet {
+                ties: vec![tie(1.0)],
+            },
+            EventPayload::TiesSet {
+                ties: vec![tie(3.0)],
+            },
             EventPayload::PersonLeft { person: b },
-            EventPayload::AdoptionRecorded { person: a, behaviour: "x".into(), time: AdoptionTime::Period(4) },
-            EventPayload::AdoptionRecorded { person: a, behaviour: "x".into(), time: AdoptionTime::Period(2) },
-            EventPayload::OptOutSet { person: a, opt_out: OptOut::DoNotContact },
-            EventPayload::OptOutSet { person: a, opt_out: OptOut::DoNotSuggest },
-            EventPayload::OptOutCleared { person: a, opt_out: OptOut::DoNotContact },
+            EventPayload::AdoptionRecorded {
+                person: a,
+                behaviour: "x".into(),
+                time: AdoptionTime::Period(4),
+            },
+            EventPayload::AdoptionRecorded {
+                person: a,
+                behaviour: "x".into(),
+                time: AdoptionTime::Period(2),
+            },
+            EventPayload::OptOutSet {
+                person: a,
+                opt_out: OptOut::DoNotContact,
+            },
+            EventPayload::OptOutSet {
+                person: a,
+                opt_out: OptOut::DoNotSuggest,
+            },
+            EventPayload::OptOutCleared {
+                person: a,
+                opt_out: OptOut::DoNotContact,
+            },
         ];
         let inputs = replay(&events);
         assert!(!inputs.people[&a].left && inputs.people[&b].left);
         assert_eq!(inputs.ties[&(a, b, "advice".to_string())], 3.0);
-        assert_eq!(inputs.adoptions[&(a, "x".to_string())], AdoptionTime::Period(2));
+        assert_eq!(
+            inputs.adoptions[&(a, "x".to_string())],
+            AdoptionTime::Period(2)
+        );
         assert_eq!(inputs.opt_outs, BTreeSet::from([(a, OptOut::DoNotSuggest)]));
     }
 }

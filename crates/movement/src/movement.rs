@@ -191,7 +191,13 @@ mod tests {
 
     #[test]
     fn a_movement_has_three_to_seven_distinct_behaviours() {
-        let ok = MovementSpec::new("Paperless", "Less paper", behaviours(&["a", "b", "c"]), 0.25, day());
+        let ok = MovementSpec::new(
+            "Paperless",
+            "Less paper",
+            behaviours(&["a", "b", "c"]),
+            0.25,
+            day(),
+        );
         assert!(ok.is_ok());
         for names in [&["a", "b"][..], &["a", "b", "c", "d", "e", "f", "g", "h"]] {
             let error = MovementSpec::new("P", "M", behaviours(names), 0.25, day()).unwrap_err();

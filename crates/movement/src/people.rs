@@ -58,12 +58,9 @@ impl PersonRecord {
     pub fn with_email(mut self, email: &str) -> Result<PersonRecord, Error> {
         self.email = optional("email", email)?;
         if let Some(email) = &self.email {
-            let valid = email
-                .split_once('@')
-                .is_some_and(|(local, domain)| {
-                    !local.is_empty() && domain.contains('.') && !domain.contains('@')
-                })
-                && !email.contains(char::is_whitespace);
+            let valid = email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.contains('@')
+            }) && !email.contains(char::is_whitespace);
             if !valid {
                 return Err(Error::invalid(
                     "email",
@@ -105,7 +102,10 @@ impl PersonRecord {
         self.grade = optional("grade", grade)?;
         self.manager = optional("manager_id", manager)?;
         if self.manager.as_deref() == Some(self.external_id.as_str()) {
-            return Err(Error::invalid("manager_id", "a person cannot manage themselves"));
+            return Err(Error::invalid(
+                "manager_id",
+                "a person cannot manage themselves",
+            ));
         }
         Ok(self)
     }
@@ -113,7 +113,8 @@ impl PersonRecord {
     /// Keeps an extra column.
     pub fn with_attribute(mut self, key: &str, value: &str) -> Result<PersonRecord, Error> {
         let value = bounded("attribute", value)?;
-        self.attributes.insert(key.trim().to_string(), value.trim().to_string());
+        self.attributes
+            .insert(key.trim().to_string(), value.trim().to_string());
         Ok(self)
     }
 }
@@ -144,7 +145,10 @@ impl TieRecord {
         let source = required_text("source", source)?;
         let target = required_text("target", target)?;
         if source == target {
-            return Err(Error::invalid("target", format!("a tie from {source:?} to itself")));
+            return Err(Error::invalid(
+                "target",
+                format!("a tie from {source:?} to itself"),
+            ));
         }
         if !(weight.is_finite() && weight > 0.0) {
             return Err(Error::invalid(
@@ -248,8 +252,6 @@ fn optional(field: &'static str, text: &str) -> Result<Option<String>, Error> {
     Ok((!text.is_empty()).then(|| text.to_string()))
 }
 
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,7 +271,13 @@ mod tests {
         let ada = PersonRecord::new("p1", "Ada").unwrap();
         assert!(ada.clone().with_email("ada@example.org").is_ok());
         assert!(ada.clone().with_email("").unwrap().email.is_none());
-        for bad in ["ada", "@example.org", "ada@localhost", "a b@example.org", "a@b@c.org"] {
+        for bad in [
+            "ada",
+            "@example.org",
+            "ada@localhost",
+            "a b@example.org",
+            "a@b@c.org",
+        ] {
             let error = ada.clone().with_email(bad).unwrap_err();
             assert!(error.to_string().starts_with("email: "), "{bad}: {error}");
         }
@@ -309,7 +317,10 @@ mod tests {
 
     #[test]
     fn opt_outs_parse_from_their_words() {
-        assert_eq!("do_not_contact".parse::<OptOut>().unwrap(), OptOut::DoNotContact);
+        assert_eq!(
+            "do_not_contact".parse::<OptOut>().unwrap(),
+            OptOut::DoNotContact
+        );
         let error = "never".parse::<OptOut>().unwrap_err().to_string();
         assert!(error.contains("do_not_suggest"), "{error}");
     }

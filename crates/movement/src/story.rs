@@ -88,7 +88,10 @@ impl StorySpec {
             return Err(Error::invalid("text", "is empty"));
         }
         if length > MAX_STORY {
-            return Err(Error::invalid("text", format!("longer than {MAX_STORY} characters")));
+            return Err(Error::invalid(
+                "text",
+                format!("longer than {MAX_STORY} characters"),
+            ));
         }
         for (i, co_author) in self.co_authors.iter().enumerate() {
             if *co_author == self.author || self.co_authors[..i].contains(co_author) {
@@ -118,10 +121,29 @@ mod tests {
             visibility: Visibility::Movement,
         };
         assert!(story.clone().validate().is_ok());
-        assert!(StorySpec { text: "  ".into(), ..story.clone() }.validate().is_err());
-        let twice = StorySpec { co_authors: vec![PersonId(1)], ..story.clone() };
-        assert!(twice.validate().unwrap_err().to_string().starts_with("co_authors"));
-        let long = StorySpec { text: "x".repeat(MAX_STORY + 1), ..story };
+        assert!(
+            StorySpec {
+                text: "  ".into(),
+                ..story.clone()
+            }
+            .validate()
+            .is_err()
+        );
+        let twice = StorySpec {
+            co_authors: vec![PersonId(1)],
+            ..story.clone()
+        };
+        assert!(
+            twice
+                .validate()
+                .unwrap_err()
+                .to_string()
+                .starts_with("co_authors")
+        );
+        let long = StorySpec {
+            text: "x".repeat(MAX_STORY + 1),
+            ..story
+        };
         assert!(long.validate().is_err());
     }
 
@@ -129,6 +151,9 @@ mod tests {
     fn reactions_weigh_as_the_metric_says() {
         let total: u32 = ReactionKind::ALL.iter().map(|r| r.social_currency()).sum();
         assert_eq!(total, 8);
-        assert_eq!("Did_It".parse::<ReactionKind>().unwrap(), ReactionKind::DidIt);
+        assert_eq!(
+            "Did_It".parse::<ReactionKind>().unwrap(),
+            ReactionKind::DidIt
+        );
     }
 }

@@ -18,6 +18,7 @@
 
 #![deny(missing_docs)]
 
+mod backup;
 mod error;
 mod import;
 mod org;
@@ -32,6 +33,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use backup::{BackupError, restore_sqlite, sqlite_file};
 pub use error::{Error, RowError};
 pub use import::{ImportSummary, MAX_LISTED, PeopleDiff};
 pub use org::Org;

@@ -1,7 +1,7 @@
 //! [`Org`]: the organization-scoped API. Every function here runs inside one transaction
 //! that is bound to the organization, and every write appends its event in that transaction.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use movement::{
@@ -52,13 +52,27 @@ macro_rules! in_transaction {
 pub(crate) use in_transaction;
 
 /// Appends events, stamped `$at`, in the transaction `$tx`: a batched insert, so that an
-/// import's hundred thousand events cost a hundred statements.
+/// import's hundred thousand events cost a hundred statements. An actor that is not an
+/// account of this organization refuses the write ([`Error::Dangling`]): the log never names
+/// another organization's account.
 macro_rules! append_events {
     ($org:expr, $tx:ident, $at:expr, $events:expr) => {{
+        if let Some(actor) = $org.actor {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM accounts WHERE org_id = $1 AND id = $2")
+                    .bind($org.id.0)
+                    .bind(actor.0)
+                    .fetch_optional(&mut *$tx)
+                    .await?;
+            if found.is_none() {
+                return Err(Error::Dangling);
+            }
+        }
         let rows = $events
             .into_iter()
             .map(|payload: EventPayload| {
-                let json = serde_json::to_string(&payload).map_err(|e| Error::corrupt("event", e))?;
+                let json =
+                    serde_json::to_string(&payload).map_err(|e| Error::corrupt("event", e))?;
                 Ok((payload.kind(), json))
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -136,10 +150,14 @@ impl<'s> Org<'s> {
             .await
             .map_err(|e| Error::refused(e, "person", &record.external_id))?;
             let person = PersonId(id);
-            append_event!(self, tx, &EventPayload::PersonAdded {
-                person,
-                record: record.clone(),
-            });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::PersonAdded {
+                    person,
+                    record: record.clone(),
+                }
+            );
             person
         }))
     }
@@ -156,9 +174,8 @@ impl<'s> Org<'s> {
 
     /// The person with this external id, if any.
     pub async fn person_by_external_id(&self, external_id: &str) -> Result<Option<Person>, Error> {
-        let sql = format!(
-            "SELECT {PERSON_COLUMNS} FROM people WHERE org_id = $1 AND external_id = $2"
-        );
+        let sql =
+            format!("SELECT {PERSON_COLUMNS} FROM people WHERE org_id = $1 AND external_id = $2");
         let row: Option<PersonRow> = in_transaction!(self, |tx| sqlx::query_as(&sql)
             .bind(self.id.0)
             .bind(external_id.trim())
@@ -180,7 +197,10 @@ impl<'s> Org<'s> {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 0 {
-                return Err(Error::not_found("person (still in the organization)", person));
+                return Err(Error::not_found(
+                    "person (still in the organization)",
+                    person,
+                ));
             }
             append_event!(self, tx, &EventPayload::PersonLeft { person });
         });
@@ -232,11 +252,15 @@ impl<'s> Org<'s> {
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "person", &person.to_string()))?;
-            append_event!(self, tx, &EventPayload::AdoptionRecorded {
-                person,
-                behaviour: behaviour.as_str().to_string(),
-                time,
-            });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::AdoptionRecorded {
+                    person,
+                    behaviour: behaviour.as_str().to_string(),
+                    time,
+                }
+            );
         });
         Ok(())
     }
@@ -250,8 +274,73 @@ impl<'s> Org<'s> {
         .fetch_all(&mut *tx)
         .await?);
         rows.into_iter()
-            .map(|(person, behaviour, time)| Ok(((PersonId(person), behaviour), parse_time(&time)?)))
+            .map(|(person, behaviour, time)| {
+                Ok(((PersonId(person), behaviour), parse_time(&time)?))
+            })
             .collect()
+    }
+
+    /// A peer confirms that `person` practises `behaviour`, which they have recorded.
+    /// Confirming one's own adoption, or an adoption not recorded, is refused.
+    pub async fn confirm_adoption(
+        &self,
+        person: PersonId,
+        behaviour: &Behaviour,
+        by: PersonId,
+    ) -> Result<(), Error> {
+        if person == by {
+            return Err(movement::Error::Invalid {
+                field: "confirmed_by",
+                reason: "a person cannot confirm their own adoption".into(),
+            }
+            .into());
+        }
+        in_transaction!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO adoption_confirmations (org_id, person_id, behaviour, confirmed_by, \
+                 at_ms) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (org_id, person_id, behaviour, confirmed_by) DO NOTHING",
+            )
+            .bind(self.id.0)
+            .bind(person.0)
+            .bind(behaviour.as_str())
+            .bind(by.0)
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| Error::refused(e, "adoption confirmation", ""))?;
+            append_event!(
+                self,
+                tx,
+                &EventPayload::AdoptionConfirmed {
+                    person,
+                    behaviour: behaviour.as_str().to_string(),
+                    by,
+                }
+            );
+        });
+        Ok(())
+    }
+
+    /// The peers who confirmed each adoption; self-reported adoptions are absent.
+    pub async fn adoption_confirmations(
+        &self,
+    ) -> Result<BTreeMap<(PersonId, String), BTreeSet<PersonId>>, Error> {
+        let rows: Vec<(i64, String, i64)> = in_transaction!(self, |tx| sqlx::query_as(
+            "SELECT person_id, behaviour, confirmed_by FROM adoption_confirmations \
+             WHERE org_id = $1",
+        )
+        .bind(self.id.0)
+        .fetch_all(&mut *tx)
+        .await?);
+        let mut confirmations: BTreeMap<(PersonId, String), BTreeSet<PersonId>> = BTreeMap::new();
+        for (person, behaviour, by) in rows {
+            confirmations
+                .entry((PersonId(person), behaviour))
+                .or_default()
+                .insert(PersonId(by));
+        }
+        Ok(confirmations)
     }
 
     /// Turns an opt-out on; it applies everywhere at once.
@@ -273,9 +362,18 @@ impl<'s> Org<'s> {
         Ok(())
     }
 
-    /// Withdraws an opt-out.
+    /// Withdraws an opt-out. A person not in this organization is refused, as setting one is.
     pub async fn clear_opt_out(&self, person: PersonId, opt_out: OptOut) -> Result<(), Error> {
         in_transaction!(self, |tx| {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM people WHERE org_id = $1 AND id = $2")
+                    .bind(self.id.0)
+                    .bind(person.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if found.is_none() {
+                return Err(Error::Dangling);
+            }
             sqlx::query("DELETE FROM opt_outs WHERE org_id = $1 AND person_id = $2 AND kind = $3")
                 .bind(self.id.0)
                 .bind(person.0)
@@ -325,7 +423,8 @@ impl<'s> Org<'s> {
     /// Founds a movement.
     pub async fn create_movement(&self, spec: &MovementSpec) -> Result<MovementId, Error> {
         let behaviours: Vec<&str> = spec.behaviours().iter().map(Behaviour::as_str).collect();
-        let behaviours = serde_json::to_string(&behaviours).map_err(|e| Error::corrupt("behaviours", e))?;
+        let behaviours =
+            serde_json::to_string(&behaviours).map_err(|e| Error::corrupt("behaviours", e))?;
         Ok(in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO movements (org_id, name, mission, behaviours, critical_mass, \
@@ -341,10 +440,14 @@ impl<'s> Org<'s> {
             .fetch_one(&mut *tx)
             .await?;
             let movement = MovementId(id);
-            append_event!(self, tx, &EventPayload::MovementCreated {
-                movement,
-                spec: spec.clone(),
-            });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::MovementCreated {
+                    movement,
+                    spec: spec.clone(),
+                }
+            );
             movement
         }))
     }
@@ -369,14 +472,18 @@ impl<'s> Org<'s> {
             .map(|b| Behaviour::new(b))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| Error::corrupt("behaviours", e))?;
-        let starts_on: NaiveDate = starts_on.parse().map_err(|e| Error::corrupt("starts_on", e))?;
+        let starts_on: NaiveDate = starts_on
+            .parse()
+            .map_err(|e| Error::corrupt("starts_on", e))?;
         MovementSpec::new(&name, &mission, behaviours, critical_mass, starts_on)
             .map_err(|e| Error::corrupt("movement", e))
     }
 
     /// Someone joins a movement.
     pub async fn join(&self, membership: Membership) -> Result<MembershipId, Error> {
-        let membership = membership.validate()?;
+        let mut membership = membership.validate()?;
+        // The table keeps milliseconds; the event says the same, or replay would differ.
+        membership.joined_at = from_ms(membership.joined_at.timestamp_millis())?;
         let (recruited_by, recruiter) = match membership.recruited_by {
             Recruitment::Person(person) => ("person", Some(person.0)),
             Recruitment::Broadcast => ("broadcast", None),
@@ -398,44 +505,62 @@ impl<'s> Org<'s> {
             .bind(recruiter)
             .fetch_one(&mut *tx)
             .await
-            .map_err(|e| Error::refused(e, "membership of person", &membership.person.to_string()))?;
+            .map_err(|e| {
+                Error::refused(e, "membership of person", &membership.person.to_string())
+            })?;
             let id = MembershipId(id);
-            append_event!(self, tx, &EventPayload::MembershipCreated {
-                membership: id,
-                spec: membership.clone(),
-            });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::MembershipCreated {
+                    membership: id,
+                    spec: membership.clone(),
+                }
+            );
             id
         }))
     }
 
     /// The members of a movement, by membership id.
-    pub async fn memberships(&self, movement: MovementId) -> Result<Vec<(MembershipId, Membership)>, Error> {
+    pub async fn memberships(
+        &self,
+        movement: MovementId,
+    ) -> Result<Vec<(MembershipId, Membership)>, Error> {
         type Row = (i64, i64, String, Option<String>, i64, String, Option<i64>);
-        let rows: Vec<Row> = in_transaction!(self, |tx| sqlx::query_as(
+        let rows: Vec<Row> = in_transaction!(self, |tx| {
+            sqlx::query_as(
             "SELECT id, person_id, role, personal_mission, joined_at_ms, recruited_by, recruiter_id \
              FROM memberships WHERE org_id = $1 AND movement_id = $2 ORDER BY id",
         )
         .bind(self.id.0)
         .bind(movement.0)
         .fetch_all(&mut *tx)
-        .await?);
+        .await?
+        });
         rows.into_iter()
-            .map(|(id, person, role, personal_mission, joined_at, recruited_by, recruiter)| {
-                let recruited_by = match (recruited_by.as_str(), recruiter) {
-                    ("person", Some(recruiter)) => Recruitment::Person(PersonId(recruiter)),
-                    ("broadcast", None) => Recruitment::Broadcast,
-                    ("self_signup", None) => Recruitment::SelfSignup,
-                    (other, _) => return Err(Error::corrupt("recruited_by", other)),
-                };
-                Ok((MembershipId(id), Membership {
-                    movement,
-                    person: PersonId(person),
-                    role: role.parse::<Role>().map_err(|e| Error::corrupt("role", e))?,
-                    personal_mission,
-                    joined_at: from_ms(joined_at)?,
-                    recruited_by,
-                }))
-            })
+            .map(
+                |(id, person, role, personal_mission, joined_at, recruited_by, recruiter)| {
+                    let recruited_by = match (recruited_by.as_str(), recruiter) {
+                        ("person", Some(recruiter)) => Recruitment::Person(PersonId(recruiter)),
+                        ("broadcast", None) => Recruitment::Broadcast,
+                        ("self_signup", None) => Recruitment::SelfSignup,
+                        (other, _) => return Err(Error::corrupt("recruited_by", other)),
+                    };
+                    Ok((
+                        MembershipId(id),
+                        Membership {
+                            movement,
+                            person: PersonId(person),
+                            role: role
+                                .parse::<Role>()
+                                .map_err(|e| Error::corrupt("role", e))?,
+                            personal_mission,
+                            joined_at: from_ms(joined_at)?,
+                            recruited_by,
+                        },
+                    ))
+                },
+            )
             .collect()
     }
 
@@ -470,7 +595,14 @@ impl<'s> Org<'s> {
             .await
             .map_err(|e| Error::refused(e, "ask token", &ask.token))?;
             let id = AskId(id);
-            append_event!(self, tx, &EventPayload::AskCreated { ask: id, spec: ask.clone() });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::AskCreated {
+                    ask: id,
+                    spec: ask.clone()
+                }
+            );
             id
         }))
     }
@@ -523,7 +655,18 @@ impl<'s> Org<'s> {
             + for<'q> sqlx::Encode<'q, sqlx::Postgres>
             + sqlx::Type<sqlx::Postgres>,
     {
-        type Row = (i64, i64, i64, i64, String, String, String, String, Option<i64>, Option<String>);
+        type Row = (
+            i64,
+            i64,
+            i64,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<i64>,
+            Option<String>,
+        );
         let sql = format!(
             "SELECT id, movement_id, from_id, to_id, channel, message, token, status, \
              experiment_id, arm FROM asks WHERE org_id = $1 AND {condition} ORDER BY id"
@@ -534,28 +677,45 @@ impl<'s> Org<'s> {
             .fetch_all(&mut *tx)
             .await?);
         rows.into_iter()
-            .map(|(id, movement, from, to, channel, message, token, status, experiment, arm)| {
-                let arm = match (experiment, arm) {
-                    (Some(experiment), Some(arm)) => Some((ExperimentId(experiment), arm)),
-                    _ => None,
-                };
-                Ok((AskId(id), Ask {
-                    movement: MovementId(movement),
-                    from: PersonId(from),
-                    to: PersonId(to),
-                    channel: channel.parse::<Channel>().map_err(|e| Error::corrupt("channel", e))?,
-                    message,
-                    token,
-                    status: status.parse().map_err(|e| Error::corrupt("ask status", e))?,
-                    arm,
-                }))
-            })
+            .map(
+                |(id, movement, from, to, channel, message, token, status, experiment, arm)| {
+                    let arm = match (experiment, arm) {
+                        (Some(experiment), Some(arm)) => Some((ExperimentId(experiment), arm)),
+                        _ => None,
+                    };
+                    Ok((
+                        AskId(id),
+                        Ask {
+                            movement: MovementId(movement),
+                            from: PersonId(from),
+                            to: PersonId(to),
+                            channel: channel
+                                .parse::<Channel>()
+                                .map_err(|e| Error::corrupt("channel", e))?,
+                            message,
+                            token,
+                            status: status
+                                .parse()
+                                .map_err(|e| Error::corrupt("ask status", e))?,
+                            arm,
+                        },
+                    ))
+                },
+            )
             .collect()
     }
 
     /// Logs a talk.
-    pub async fn log_conversation(&self, conversation: &Conversation) -> Result<ConversationId, Error> {
+    pub async fn log_conversation(
+        &self,
+        conversation: &Conversation,
+    ) -> Result<ConversationId, Error> {
         let behaviours = names(&conversation.behaviours)?;
+        // The table keeps milliseconds; the event says the same.
+        let conversation = &Conversation {
+            at: from_ms(conversation.at.timestamp_millis())?,
+            ..conversation.clone()
+        };
         Ok(in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO conversations (org_id, movement_id, activist_id, with_id, behaviours, \
@@ -572,10 +732,14 @@ impl<'s> Org<'s> {
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
             let id = ConversationId(id);
-            append_event!(self, tx, &EventPayload::ConversationLogged {
-                conversation: id,
-                spec: conversation.clone(),
-            });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::ConversationLogged {
+                    conversation: id,
+                    spec: conversation.clone(),
+                }
+            );
             id
         }))
     }
@@ -583,7 +747,8 @@ impl<'s> Org<'s> {
     /// Sets up a channel experiment.
     pub async fn create_experiment(&self, experiment: Experiment) -> Result<ExperimentId, Error> {
         let experiment = experiment.validate()?;
-        let arms = serde_json::to_string(&experiment.arms).map_err(|e| Error::corrupt("arms", e))?;
+        let arms =
+            serde_json::to_string(&experiment.arms).map_err(|e| Error::corrupt("arms", e))?;
         Ok(in_transaction!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO experiments (org_id, movement_id, name, arms) VALUES ($1, $2, $3, $4) \
@@ -597,10 +762,14 @@ impl<'s> Org<'s> {
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
             let id = ExperimentId(id);
-            append_event!(self, tx, &EventPayload::ExperimentCreated {
-                experiment: id,
-                spec: experiment.clone(),
-            });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::ExperimentCreated {
+                    experiment: id,
+                    spec: experiment.clone(),
+                }
+            );
             id
         }))
     }
@@ -610,7 +779,8 @@ impl<'s> Org<'s> {
     /// Shares a story.
     pub async fn publish_story(&self, story: StorySpec) -> Result<StoryId, Error> {
         let story = story.validate()?;
-        let co_authors = serde_json::to_string(&story.co_authors).map_err(|e| Error::corrupt("co_authors", e))?;
+        let co_authors = serde_json::to_string(&story.co_authors)
+            .map_err(|e| Error::corrupt("co_authors", e))?;
         let behaviours = names(&story.behaviours)?;
         Ok(in_transaction!(self, |tx| {
             for co_author in &story.co_authors {
@@ -642,13 +812,25 @@ impl<'s> Org<'s> {
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
             let id = StoryId(id);
-            append_event!(self, tx, &EventPayload::StoryPublished { story: id, spec: story.clone() });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::StoryPublished {
+                    story: id,
+                    spec: story.clone()
+                }
+            );
             id
         }))
     }
 
     /// Someone reacts to a story; reacting twice the same way is one reaction.
-    pub async fn react(&self, story: StoryId, person: PersonId, reaction: ReactionKind) -> Result<(), Error> {
+    pub async fn react(
+        &self,
+        story: StoryId,
+        person: PersonId,
+        reaction: ReactionKind,
+    ) -> Result<(), Error> {
         in_transaction!(self, |tx| {
             sqlx::query(
                 "INSERT INTO reactions (org_id, story_id, person_id, kind, at_ms) \
@@ -662,7 +844,15 @@ impl<'s> Org<'s> {
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
-            append_event!(self, tx, &EventPayload::Reacted { story, person, reaction });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::Reacted {
+                    story,
+                    person,
+                    reaction
+                }
+            );
         });
         Ok(())
     }
@@ -682,7 +872,15 @@ impl<'s> Org<'s> {
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
-            append_event!(self, tx, &EventPayload::Retold { story, person, note: note.trim().to_string() });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::Retold {
+                    story,
+                    person,
+                    note: note.trim().to_string()
+                }
+            );
         });
         Ok(())
     }
@@ -719,13 +917,25 @@ impl<'s> Org<'s> {
             .fetch_one(&mut *tx)
             .await?;
             let job = JobId(id);
-            append_event!(self, tx, &EventPayload::JobQueued { job, task: task.to_string() });
+            append_event!(
+                self,
+                tx,
+                &EventPayload::JobQueued {
+                    job,
+                    task: task.to_string()
+                }
+            );
             job
         }))
     }
 
     /// Moves a job along its lifecycle, with an error message when it failed.
-    pub async fn advance_job(&self, job: JobId, next: JobStatus, error: Option<&str>) -> Result<(), Error> {
+    pub async fn advance_job(
+        &self,
+        job: JobId,
+        next: JobStatus,
+        error: Option<&str>,
+    ) -> Result<(), Error> {
         in_transaction!(self, |tx| {
             let status: Option<String> =
                 sqlx::query_scalar("SELECT status FROM jobs WHERE org_id = $1 AND id = $2")
@@ -773,19 +983,22 @@ impl<'s> Org<'s> {
 
     /// The organization's event log, oldest first.
     pub async fn events(&self) -> Result<Vec<Event>, Error> {
-        let rows: Vec<(i64, Option<i64>, String, i64)> = in_transaction!(self, |tx| sqlx::query_as(
+        let rows: Vec<(i64, Option<i64>, String, i64)> = in_transaction!(self, |tx| {
+            sqlx::query_as(
             "SELECT id, actor_account_id, payload, at_ms FROM events WHERE org_id = $1 ORDER BY id",
         )
         .bind(self.id.0)
         .fetch_all(&mut *tx)
-        .await?);
+        .await?
+        });
         rows.into_iter()
             .map(|(id, actor, payload, at)| {
                 Ok(Event {
                     id: EventId(id),
                     at: from_ms(at)?,
                     actor: actor.map(AccountId),
-                    payload: serde_json::from_str(&payload).map_err(|e| Error::corrupt("event", e))?,
+                    payload: serde_json::from_str(&payload)
+                        .map_err(|e| Error::corrupt("event", e))?,
                 })
             })
             .collect()
@@ -796,12 +1009,21 @@ impl<'s> Org<'s> {
     pub async fn analytics_inputs(&self) -> Result<AnalyticsInputs, Error> {
         let mut inputs = AnalyticsInputs::default();
         for person in self.people().await? {
-            inputs.people.insert(person.id, PersonState { record: person.record, left: person.left });
+            inputs.people.insert(
+                person.id,
+                PersonState {
+                    record: person.record,
+                    left: person.left,
+                },
+            );
         }
         for tie in self.ties().await? {
-            inputs.ties.insert((tie.source, tie.target, tie.layer), tie.weight);
+            inputs
+                .ties
+                .insert((tie.source, tie.target, tie.layer), tie.weight);
         }
         inputs.adoptions = self.adoptions().await?;
+        inputs.confirmations = self.adoption_confirmations().await?;
         let movements: Vec<i64> = in_transaction!(self, |tx| sqlx::query_scalar(
             "SELECT id FROM movements WHERE org_id = $1",
         )
@@ -809,7 +1031,9 @@ impl<'s> Org<'s> {
         .fetch_all(&mut *tx)
         .await?);
         for movement in movements {
-            inputs.memberships.extend(self.memberships(MovementId(movement)).await?);
+            inputs
+                .memberships
+                .extend(self.memberships(MovementId(movement)).await?);
             inputs.asks.extend(self.asks(MovementId(movement)).await?);
         }
         for opt_out in OptOut::ALL {
@@ -833,4 +1057,3 @@ fn parse_time(text: &str) -> Result<AdoptionTime, Error> {
 fn from_ms(ms: i64) -> Result<DateTime<Utc>, Error> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::corrupt("timestamp", ms))
 }
-

@@ -6,7 +6,7 @@ use crate::util::{Raw, both_backends};
 
 both_backends! {
     async fn migrations_apply_from_empty(db) {
-        assert_eq!(db.store.schema_versions().await.unwrap(), vec![1, 2]);
+        assert_eq!(db.store.schema_versions().await.unwrap(), vec![1, 2, 3]);
     }
 
     async fn a_person_round_trips(db) {
@@ -39,10 +39,16 @@ both_backends! {
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys() {
     let db = crate::util::sqlite().await;
-    let Raw::Sqlite { path, .. } = &db.raw else { unreachable!() };
+    let Raw::Sqlite { path, .. } = &db.raw else {
+        unreachable!()
+    };
     // A fresh connection through the store's own options sees what the store set up.
     let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(&sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap())
+        .fetch_one(
+            &sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap(),
+        )
         .await
         .unwrap();
     assert_eq!(journal, "wal");

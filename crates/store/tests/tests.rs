@@ -3,6 +3,13 @@
 
 mod util;
 
+mod backup;
 mod basics;
 mod durability;
 mod imports;
+mod scenario;
+
+mod events;
+mod migrations;
+mod row_security;
+mod tenancy;

@@ -25,11 +25,20 @@ pub struct TestDb {
     _dir: Option<tempfile::TempDir>,
 }
 
-/// Direct access to the test's database, bypassing the store.
+/// Direct access to the test's database, bypassing the store. (One per test: the size of
+/// the PostgreSQL variant does not matter.)
+#[allow(clippy::large_enum_variant)]
 pub enum Raw {
-    Sqlite { pool: SqlitePool, path: std::path::PathBuf },
+    Sqlite {
+        pool: SqlitePool,
+        path: std::path::PathBuf,
+    },
     /// `admin` is a superuser connection; `schema` the test's schema.
-    Postgres { admin: PgPool, schema: String, options: PgConnectOptions },
+    Postgres {
+        admin: PgPool,
+        schema: String,
+        options: PgConnectOptions,
+    },
 }
 
 pub async fn sqlite() -> TestDb {
@@ -40,7 +49,11 @@ pub async fn sqlite() -> TestDb {
     let pool = SqlitePool::connect_with(SqliteConnectOptions::from_str(&url).unwrap())
         .await
         .expect("raw SQLite connection");
-    TestDb { store, raw: Raw::Sqlite { pool, path }, _dir: Some(dir) }
+    TestDb {
+        store,
+        raw: Raw::Sqlite { pool, path },
+        _dir: Some(dir),
+    }
 }
 
 pub fn postgres_admin_url() -> String {
@@ -49,13 +62,36 @@ pub fn postgres_admin_url() -> String {
 }
 
 pub async fn postgres() -> TestDb {
+    let (admin, schema, options) = postgres_schema().await;
+    let store = Store::open_postgres(options.clone())
+        .await
+        .expect("open PostgreSQL store");
+    TestDb {
+        store,
+        raw: Raw::Postgres {
+            admin,
+            schema,
+            options,
+        },
+        _dir: None,
+    }
+}
+
+/// A fresh, empty schema owned by [`TEST_ROLE`], without opening a store on it (the
+/// migration tests apply part of the migrations first): the superuser pool, the schema's
+/// name, and the options that connect as the test role with the schema as search path.
+pub async fn postgres_schema() -> (PgPool, String, PgConnectOptions) {
     let url = postgres_admin_url();
-    let admin = PgPoolOptions::new().max_connections(2).connect(&url).await.unwrap_or_else(|e| {
-        panic!(
-            "PostgreSQL at {url} is unreachable ({e}); the store's tests need it. \
+    let admin = PgPoolOptions::new()
+        .max_connections(2)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL at {url} is unreachable ({e}); the store's tests need it. \
              Run the SQLite half alone with `cargo test -p store -- --skip postgres`."
-        )
-    });
+            )
+        });
     // Creating the role races between parallel tests; whoever loses sees it exists.
     sqlx::query(&format!(
         "DO $$ BEGIN CREATE ROLE {TEST_ROLE} LOGIN NOSUPERUSER; \
@@ -73,8 +109,7 @@ pub async fn postgres() -> TestDb {
         .unwrap()
         .username(TEST_ROLE)
         .options([("search_path", schema.as_str())]);
-    let store = Store::open_postgres(options.clone()).await.expect("open PostgreSQL store");
-    TestDb { store, raw: Raw::Postgres { admin, schema, options }, _dir: None }
+    (admin, schema, options)
 }
 
 fn unique_schema() -> String {
@@ -117,7 +152,10 @@ impl TestDb {
                     .execute(&mut *tx)
                     .await
                     .map_err(|e| e.to_string())?;
-                let done = sqlx::query(sql).execute(&mut *tx).await.map_err(|e| e.to_string())?;
+                let done = sqlx::query(sql)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(|e| e.to_string())?;
                 tx.commit().await.map_err(|e| e.to_string())?;
                 Ok(done.rows_affected())
             }
