@@ -11,7 +11,7 @@ use movement::{
 };
 use sqlx::QueryBuilder;
 
-use crate::org::{Org, append_event, append_events, in_transaction};
+use crate::org::{Org, append_event, append_events, check_actor, in_transaction};
 use crate::{Backend, Error, RowError, now_ms};
 
 /// How many bad rows an import report lists before it only counts them.
@@ -533,6 +533,9 @@ impl Org<'_> {
         );
         let now = now_ms();
         in_transaction!(self, |tx| {
+            // The events are written below without `append_events!`, from the same text as
+            // the ties; the actor is checked as it checks it.
+            check_actor!(self, tx);
             let cache_size: Option<i64> = if sqlite {
                 // SQLite's default 2 MiB page cache spills a large transaction to the log
                 // page by page; for this connection, for this import, give it room.
@@ -559,30 +562,37 @@ impl Org<'_> {
             } else {
                 insert_ties
             };
-            for (kind, payload) in &payloads {
-                sqlx::query(insert_ties)
+            // Written in an inner block so that the cache size is put back even when a
+            // write fails: the pooled connection outlives this import.
+            let written: Result<(), Error> = async {
+                for (kind, payload) in &payloads {
+                    sqlx::query(insert_ties)
+                        .bind(self.id.0)
+                        .bind(payload)
+                        .execute(&mut *tx)
+                        .await?;
+                    sqlx::query(
+                        "INSERT INTO events (org_id, actor_account_id, kind, payload, at_ms) \
+                         VALUES ($1, $2, $3, $4, $5)",
+                    )
                     .bind(self.id.0)
+                    .bind(self.actor.map(|a| a.0))
+                    .bind(*kind)
                     .bind(payload)
+                    .bind(now)
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query(
-                    "INSERT INTO events (org_id, actor_account_id, kind, payload, at_ms) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(self.id.0)
-                .bind(self.actor.map(|a| a.0))
-                .bind(*kind)
-                .bind(payload)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                }
+                Ok(())
             }
+            .await;
             if let Some(cache_size) = cache_size {
                 // As it was, for the next user of this pooled connection.
                 sqlx::query(&format!("PRAGMA cache_size = {cache_size}"))
                     .execute(&mut *tx)
                     .await?;
             }
+            written?;
         });
         tracing::info!(source_name, ?summary, "ties imported");
         Ok(summary)

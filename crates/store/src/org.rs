@@ -51,12 +51,10 @@ macro_rules! in_transaction {
 }
 pub(crate) use in_transaction;
 
-/// Appends events, stamped `$at`, in the transaction `$tx`: a batched insert, so that an
-/// import's hundred thousand events cost a hundred statements. An actor that is not an
-/// account of this organization refuses the write ([`Error::Dangling`]): the log never names
-/// another organization's account.
-macro_rules! append_events {
-    ($org:expr, $tx:ident, $at:expr, $events:expr) => {{
+/// Refuses the write ([`Error::Dangling`]) when the actor is not an account of this
+/// organization: the log never names another organization's account.
+macro_rules! check_actor {
+    ($org:expr, $tx:ident) => {{
         if let Some(actor) = $org.actor {
             let found: Option<i64> =
                 sqlx::query_scalar("SELECT id FROM accounts WHERE org_id = $1 AND id = $2")
@@ -68,6 +66,15 @@ macro_rules! append_events {
                 return Err(Error::Dangling);
             }
         }
+    }};
+}
+pub(crate) use check_actor;
+
+/// Appends events, stamped `$at`, in the transaction `$tx`: a batched insert, so that an
+/// import's hundred thousand events cost a hundred statements. Checks the actor first.
+macro_rules! append_events {
+    ($org:expr, $tx:ident, $at:expr, $events:expr) => {{
+        check_actor!($org, $tx);
         let rows = $events
             .into_iter()
             .map(|payload: EventPayload| {

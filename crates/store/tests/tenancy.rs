@@ -250,6 +250,18 @@ fn writes() -> Vec<Write> {
         write!("acting_as: B's account", Dangling, |org, b, _a| {
             async move { org.acting_as(b.account).queue_job("recommend").await }
         }),
+        // Imports write their events their own way; the actor is checked all the same.
+        write!(
+            "acting_as: B's account importing ties",
+            Dangling,
+            |org, b, _a| {
+                async move {
+                    org.acting_as(b.account)
+                        .import_ties("ties.csv", "source,target\np3,p2\n".as_bytes())
+                        .await
+                }
+            }
+        ),
         write!(
             "create_movement: B's has the same name",
             Done,
