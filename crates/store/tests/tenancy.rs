@@ -5,8 +5,8 @@
 //! A's ids, they see exactly what A wrote and nothing B wrote; run with B's ids, they see
 //! nothing) and [`writes`] (run through A with B's ids, they are refused and change neither
 //! B nor A; those that name no id of B succeed and still leave B as it was).
-//! `every_public_function_is_covered` fails when a function is added to `org.rs` or
-//! `import.rs` without a row here.
+//! `every_public_function_is_covered` fails when a function is added to `org.rs`,
+//! `import.rs` or `suggest.rs` without a row here.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -77,6 +77,9 @@ fn reads() -> Vec<Read> {
     vec![
         read!("id", by_id: false, |org, _ids| Seen::Rows(1, org.id().to_string())),
         read!("people", by_id: false, |org, _ids| rows(org.people().await)),
+        read!("suggestable_people", by_id: false, |org, _ids| {
+            rows(org.suggestable_people().await)
+        }),
         read!("person_by_external_id", by_id: true, |org, ids| {
             rows(org.person_by_external_id(&ids.own_person).await.map(Vec::from_iter))
         }),
@@ -479,6 +482,7 @@ fn every_public_function_is_covered() {
     let declared = [
         include_str!("../src/org.rs"),
         include_str!("../src/import.rs"),
+        include_str!("../src/suggest.rs"),
     ]
     .into_iter()
     .flat_map(public_functions)
