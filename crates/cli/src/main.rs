@@ -16,6 +16,7 @@ mod input;
 mod output;
 mod progress;
 mod recommend;
+mod serve;
 mod simulate;
 
 use std::fmt;
@@ -62,6 +63,8 @@ enum Command {
     Backup(backup::BackupArgs),
     /// Put a backup in place of the SQLite database, after checking it.
     Restore(backup::RestoreArgs),
+    /// Run the web platform: pages and the JSON API, until Ctrl-C.
+    Serve(serve::Args),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -106,6 +109,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import::run(&args),
         Command::Backup(args) => backup::run_backup(&args),
         Command::Restore(args) => backup::run_restore(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 

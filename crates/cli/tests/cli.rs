@@ -7,6 +7,7 @@ mod forecast;
 mod generate;
 mod help;
 mod recommend;
+mod serve;
 mod simulate;
 mod storage;
 mod util;

@@ -1,1 +1,171 @@
-//! HTTP: server-rendered pages and the JSON API. (Filled by the web platform issue.)
+//! Groundswell's web platform: server-rendered pages and the JSON API, over the store.
+//!
+//! This is the foundation only: the router ([`app`]), the middleware every response goes
+//! through, and [`serve`] with graceful shutdown. There are no accounts yet, so nothing here
+//! shows organization data: the only routes are the home page and the health check.
+//!
+//! Every response passes, outermost first: the security headers, the request id
+//! ([`request_id`]), the trace span (method, path, request id — never the query string,
+//! which may carry tokens), and the body size limit ([`MAX_BODY_BYTES`]). Errors are
+//! RFC 9457 problem documents ([`ApiError`]), including unknown paths (404) and wrong
+//! methods (405).
+
+mod error;
+mod pages;
+pub mod request_id;
+
+use std::future::Future;
+use std::io;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::{ApiError, PROBLEM_JSON, Problem};
+pub use request_id::{REQUEST_ID_HEADER, RequestId};
+
+/// The largest request body accepted, 1 MiB: enough for any form or JSON command the
+/// platform takes (imports go through the command line), small enough that a client cannot
+/// tie up memory. Larger bodies are answered 413 before a handler runs.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The Content-Security-Policy of every response: scripts, styles, images and frames only
+/// from this origin, no inline scripts or styles.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'";
+
+/// What every handler shares; cheap to clone (the store's pool is shared).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    store: store::Store,
+}
+
+impl AppState {
+    pub fn new(store: store::Store) -> AppState {
+        AppState { store }
+    }
+
+    pub fn store(&self) -> &store::Store {
+        &self.store
+    }
+}
+
+/// The whole application: routes, fallbacks and middleware, ready to serve.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .route("/", get(pages::home))
+        .route("/healthz", get(healthz))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state);
+    // `Router::layer` wraps what is already there: the last layer added is the outermost.
+    routes
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(body_too_large_as_problem))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &Request| {
+                let request_id = request
+                    .headers()
+                    .get(&REQUEST_ID_HEADER)
+                    .and_then(|id| id.to_str().ok())
+                    .unwrap_or_default();
+                tracing::info_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                    request_id,
+                )
+            }),
+        )
+        .layer(axum::middleware::from_fn(request_id::set_request_id))
+        .layer(security_header(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(security_header(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(security_header(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(security_header(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+}
+
+/// The body limit answers 413 in plain text before any handler runs; clients get the same
+/// problem document as for every other error.
+async fn body_too_large_as_problem(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|content_type| content_type == PROBLEM_JSON);
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_problem {
+        ApiError::PayloadTooLarge.into_response()
+    } else {
+        response
+    }
+}
+
+/// A header set on every response, replacing any a handler set: these are policy.
+fn security_header(name: HeaderName, value: HeaderValue) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(name, value)
+}
+
+/// Serves the application on `listener` until `shutdown` completes, then stops accepting,
+/// lets requests in flight finish, and returns (the listener is closed, the port freed).
+///
+/// # Errors
+/// The listener fails in a way the server cannot recover from.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The health check's answer.
+#[derive(Debug, Serialize)]
+struct Health {
+    status: &'static str,
+    database: &'static str,
+}
+
+/// `GET /healthz`: ok once the database has answered a query, 503 otherwise. It says which
+/// backend runs, nothing about any organization.
+async fn healthz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
+    if let Err(error) = state.store.schema_versions().await {
+        tracing::error!(%error, "health check: the database did not answer");
+        return Err(ApiError::Unavailable);
+    }
+    let database = match state.store.backend() {
+        store::Backend::Sqlite => "sqlite",
+        store::Backend::Postgres => "postgres",
+    };
+    Ok(Json(Health {
+        status: "ok",
+        database,
+    }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
