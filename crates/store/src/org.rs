@@ -109,6 +109,26 @@ macro_rules! append_event {
 }
 pub(crate) use append_event;
 
+/// The status of row `$id` of `$table` (asks, jobs) in the transaction `$tx`, parsed into the
+/// type the caller annotates; [`Error::NotFound`] if this organization has no such row.
+macro_rules! current_status {
+    ($org:expr, $tx:ident, $table:literal, $what:literal, $id:expr) => {{
+        let status: Option<String> = sqlx::query_scalar(concat!(
+            "SELECT status FROM ",
+            $table,
+            " WHERE org_id = $1 AND id = $2"
+        ))
+        .bind($org.id.0)
+        .bind($id.0)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        status
+            .ok_or_else(|| Error::not_found($what, $id))?
+            .parse()
+            .map_err(|e| Error::corrupt(concat!($what, " status"), e))?
+    }};
+}
+
 impl<'s> Org<'s> {
     pub(crate) fn new(store: &'s Store, id: OrgId) -> Org<'s> {
         Org {
@@ -617,16 +637,7 @@ impl<'s> Org<'s> {
     /// Moves an ask along its lifecycle; an illegal step is refused and nothing changes.
     pub async fn advance_ask(&self, ask: AskId, next: AskStatus) -> Result<(), Error> {
         in_transaction!(self, |tx| {
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM asks WHERE org_id = $1 AND id = $2")
-                    .bind(self.id.0)
-                    .bind(ask.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let status: AskStatus = status
-                .ok_or_else(|| Error::not_found("ask", ask))?
-                .parse()
-                .map_err(|e| Error::corrupt("ask status", e))?;
+            let status: AskStatus = current_status!(self, tx, "asks", "ask", ask);
             status.advance(next)?;
             sqlx::query(
                 "UPDATE asks SET status = $1, updated_at_ms = $2 WHERE org_id = $3 AND id = $4",
@@ -944,16 +955,7 @@ impl<'s> Org<'s> {
         error: Option<&str>,
     ) -> Result<(), Error> {
         in_transaction!(self, |tx| {
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT status FROM jobs WHERE org_id = $1 AND id = $2")
-                    .bind(self.id.0)
-                    .bind(job.0)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            let status: JobStatus = status
-                .ok_or_else(|| Error::not_found("job", job))?
-                .parse()
-                .map_err(|e| Error::corrupt("job status", e))?;
+            let status: JobStatus = current_status!(self, tx, "jobs", "job", job);
             status.advance(next)?;
             sqlx::query(
                 "UPDATE jobs SET status = $1, error = $2, updated_at_ms = $3 \
@@ -973,17 +975,10 @@ impl<'s> Org<'s> {
 
     /// A job's status.
     pub async fn job_status(&self, job: JobId) -> Result<JobStatus, Error> {
-        let status: Option<String> = in_transaction!(self, |tx| sqlx::query_scalar(
-            "SELECT status FROM jobs WHERE org_id = $1 AND id = $2",
-        )
-        .bind(self.id.0)
-        .bind(job.0)
-        .fetch_optional(&mut *tx)
-        .await?);
-        status
-            .ok_or_else(|| Error::not_found("job", job))?
-            .parse()
-            .map_err(|e| Error::corrupt("job status", e))
+        Ok(in_transaction!(self, |tx| {
+            let status: JobStatus = current_status!(self, tx, "jobs", "job", job);
+            status
+        }))
     }
 
     // ----- the event log and the analytics' inputs -----
