@@ -18,12 +18,14 @@
 
 #![deny(missing_docs)]
 
+mod auth;
 mod backup;
 mod error;
 mod import;
 mod org;
 mod rows;
 mod suggest;
+mod views;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -33,11 +35,13 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+pub use auth::{Account, Session};
 pub use backup::{BackupError, restore_sqlite, sqlite_file};
 pub use error::{Error, RowError};
 pub use import::{ImportSummary, MAX_LISTED, PeopleDiff};
 pub use org::Org;
 pub use rows::{Person, Tie};
+pub use views::{Job, Story};
 
 /// The URL `groundswell` uses when none is given: a file beside the working directory.
 pub const DEFAULT_URL: &str = "sqlite://groundswell.db";
@@ -169,6 +173,19 @@ impl Store {
         Ok(id.map(|id| self.org(movement::OrgId(id))))
     }
 
+    /// Every organization, by id, with its name: the tenants' directory, for signing in by
+    /// email (an email is looked up in each organization through its own scoped handle).
+    pub async fn organizations(&self) -> Result<Vec<(movement::OrgId, String)>, Error> {
+        let sql = "SELECT id, name FROM organizations ORDER BY id";
+        let rows: Vec<(i64, String)> = on_backend!(&self.pool, |pool| sqlx::query_as(sql)
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(id, name)| (movement::OrgId(id), name))
+            .collect())
+    }
+
     /// The data of one organization, and only of it.
     pub fn org(&self, id: movement::OrgId) -> Org<'_> {
         Org::new(self, id)
@@ -179,6 +196,27 @@ impl Store {
     pub async fn close(&self) {
         on_backend!(&self.pool, |pool| pool.close().await);
     }
+}
+
+/// A value a query can bind on either backend.
+pub(crate) trait Bindable:
+    for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+    + sqlx::Type<sqlx::Sqlite>
+    + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+    + sqlx::Type<sqlx::Postgres>
+    + Send
+    + Clone
+{
+}
+
+impl<T> Bindable for T where
+    T: for<'q> sqlx::Encode<'q, sqlx::Sqlite>
+        + sqlx::Type<sqlx::Sqlite>
+        + for<'q> sqlx::Encode<'q, sqlx::Postgres>
+        + sqlx::Type<sqlx::Postgres>
+        + Send
+        + Clone
+{
 }
 
 /// Milliseconds since the Unix epoch: the stored form of every instant.

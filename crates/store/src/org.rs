@@ -666,12 +666,7 @@ impl<'s> Org<'s> {
 
     async fn asks_where<T>(&self, condition: &str, value: T) -> Result<Vec<(AskId, Ask)>, Error>
     where
-        T: Clone
-            + Send
-            + for<'q> sqlx::Encode<'q, sqlx::Sqlite>
-            + sqlx::Type<sqlx::Sqlite>
-            + for<'q> sqlx::Encode<'q, sqlx::Postgres>
-            + sqlx::Type<sqlx::Postgres>,
+        T: crate::Bindable,
     {
         type Row = (
             i64,
@@ -1056,6 +1051,6 @@ fn parse_time(text: &str) -> Result<AdoptionTime, Error> {
     serde_json::from_str(text).map_err(|e| Error::corrupt("adoption time", e))
 }
 
-fn from_ms(ms: i64) -> Result<DateTime<Utc>, Error> {
+pub(crate) fn from_ms(ms: i64) -> Result<DateTime<Utc>, Error> {
     DateTime::from_timestamp_millis(ms).ok_or_else(|| Error::corrupt("timestamp", ms))
 }

@@ -8,10 +8,11 @@ use crate::scenario::populate;
 use crate::util::{Raw, TestDb};
 
 /// The tables that hold an organization's rows (all but `organizations`).
-const TABLES: [&str; 15] = [
+const TABLES: [&str; 18] = [
     "people",
     "ties",
     "adoptions",
+    "adoption_confirmations",
     "opt_outs",
     "accounts",
     "events",
@@ -24,6 +25,8 @@ const TABLES: [&str; 15] = [
     "reactions",
     "retells",
     "jobs",
+    "sessions",
+    "login_links",
 ];
 
 /// Two organizations with the same scenario; a connection as the store's role.
@@ -74,6 +77,25 @@ async fn set_org(conn: &mut PgConnection, org: i64) {
 #[tokio::test]
 async fn without_an_organization_set_nothing_is_visible_postgres() {
     let (db, a, b, mut conn) = two_organizations().await;
+    // Every table with an organization column is in TABLES, so a new one cannot slip past.
+    let Raw::Postgres { admin, schema, .. } = &db.raw else {
+        unreachable!()
+    };
+    let mut with_org_id: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.columns \
+         WHERE table_schema = $1 AND column_name = 'org_id' ORDER BY 1",
+    )
+    .bind(schema)
+    .fetch_all(admin)
+    .await
+    .unwrap();
+    let mut listed: Vec<String> = TABLES.iter().map(|t| t.to_string()).collect();
+    with_org_id.sort();
+    listed.sort();
+    assert_eq!(
+        with_org_id, listed,
+        "TABLES is not the list of tables with an org_id"
+    );
     for table in TABLES {
         assert!(
             rows_of(&db, table, a).await > 0 && rows_of(&db, table, b).await > 0,

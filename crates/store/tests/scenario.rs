@@ -80,6 +80,10 @@ pub struct Scenario {
     pub pending_job: JobId,
     /// The external id of a person only this organization has (`<tag>-only`).
     pub own_person: String,
+    /// The hash a live session of `account` is known by.
+    pub session: String,
+    /// The hash an unused login link of `account` is known by.
+    pub login_link: String,
 }
 
 impl Scenario {
@@ -271,6 +275,8 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
     org.advance_job(job, JobStatus::Running, None)
         .await
         .unwrap();
+    org.report_job_progress(job, 0.5).await.unwrap();
+    org.keep_job_result(job, r#"{"picks":[]}"#).await.unwrap();
     org.advance_job(job, JobStatus::Succeeded, None)
         .await
         .unwrap();
@@ -282,7 +288,27 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
     let record = movement::PersonRecord::new(&own_person, "Only Here").unwrap();
     people.insert(own_person.clone(), org.add_person(&record).await.unwrap());
 
+    // The account signs in: a password, the admin right, a session, a link not yet used.
+    org.set_password_hash(
+        account,
+        Some("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"),
+    )
+    .await
+    .unwrap();
+    org.set_admin(account, true).await.unwrap();
+    let session = format!("{tag}-session-hash");
+    let hour = chrono::Duration::hours(1);
+    org.create_session(account, &session, "csrf", hour)
+        .await
+        .unwrap();
+    let login_link = format!("{tag}-login-link-hash");
+    org.create_login_link(account, &login_link, hour)
+        .await
+        .unwrap();
+
     Scenario {
+        session,
+        login_link,
         people,
         account,
         movement,

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod auth;
 mod backup;
 mod basics;
 mod durability;
