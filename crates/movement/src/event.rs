@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    AccountId, AdoptionTime, Ask, AskId, AskStatus, Conversation, ConversationId, EventId,
+    AccountId, AdoptionTime, Ask, AskId, AskStatus, Channel, Conversation, ConversationId, EventId,
     Experiment, ExperimentId, JobId, JobStatus, Membership, MembershipId, MovementId, MovementSpec,
-    OptOut, PersonId, PersonRecord, ReactionKind, StoryId, StorySpec,
+    OptOut, PersonId, PersonRecord, ReactionKind, Role, StoryId, StorySpec,
 };
 
 /// One entry of an organization's event log: who did what, when. Never changed once written.
@@ -120,6 +120,24 @@ pub enum EventPayload {
         /// Its new status.
         status: AskStatus,
     },
+    /// A drafted ask was rewritten or moved to another channel before it was sent.
+    AskRedrafted {
+        /// Which ask.
+        ask: AskId,
+        /// How it will be sent.
+        channel: Channel,
+        /// The new draft.
+        message: String,
+    },
+    /// A member took another role (a member became an activist, say), in their own words.
+    RoleChanged {
+        /// Whose membership.
+        membership: MembershipId,
+        /// The new role.
+        role: Role,
+        /// Why this mission is theirs, if they said.
+        personal_mission: Option<String>,
+    },
     /// An activist logged a talk.
     ConversationLogged {
         /// Its id.
@@ -204,6 +222,8 @@ impl EventPayload {
             EventPayload::MembershipCreated { .. } => "membership_created",
             EventPayload::AskCreated { .. } => "ask_created",
             EventPayload::AskAdvanced { .. } => "ask_advanced",
+            EventPayload::AskRedrafted { .. } => "ask_redrafted",
+            EventPayload::RoleChanged { .. } => "role_changed",
             EventPayload::ConversationLogged { .. } => "conversation_logged",
             EventPayload::StoryPublished { .. } => "story_published",
             EventPayload::Reacted { .. } => "reacted",
@@ -303,6 +323,26 @@ pub fn replay<'e>(events: impl IntoIterator<Item = &'e EventPayload>) -> Analyti
             EventPayload::AskAdvanced { ask, status } => {
                 if let Some(ask) = inputs.asks.get_mut(ask) {
                     ask.status = *status;
+                }
+            }
+            EventPayload::AskRedrafted {
+                ask,
+                channel,
+                message,
+            } => {
+                if let Some(ask) = inputs.asks.get_mut(ask) {
+                    ask.channel = *channel;
+                    ask.message.clone_from(message);
+                }
+            }
+            EventPayload::RoleChanged {
+                membership,
+                role,
+                personal_mission,
+            } => {
+                if let Some(membership) = inputs.memberships.get_mut(membership) {
+                    membership.role = *role;
+                    membership.personal_mission.clone_from(personal_mission);
                 }
             }
             EventPayload::OptOutSet { person, opt_out } => {

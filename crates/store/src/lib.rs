@@ -23,6 +23,7 @@ mod backup;
 mod error;
 mod import;
 mod org;
+mod revise;
 mod rows;
 mod suggest;
 mod views;

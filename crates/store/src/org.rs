@@ -128,6 +128,7 @@ macro_rules! current_status {
             .map_err(|e| Error::corrupt(concat!($what, " status"), e))?
     }};
 }
+pub(crate) use current_status;
 
 impl<'s> Org<'s> {
     pub(crate) fn new(store: &'s Store, id: OrgId) -> Org<'s> {

@@ -27,6 +27,22 @@ both_backends! {
         assert_eq!(duplicate.to_string(), "person \"e1\" exists already");
     }
 
+    async fn only_a_drafted_ask_can_be_rewritten(db) {
+        let org = db.store.create_organization("Acme").await.unwrap();
+        let scenario = crate::scenario::populate(&org, "a").await;
+        let (drafted, _) = &scenario.asks[2];
+        let (sent, _) = &scenario.asks[0];
+        org.redraft_ask(*drafted, movement::Channel::Email, "  New words  ").await.unwrap();
+        let ask = org.asks(scenario.movement).await.unwrap().into_iter().find(|(id, _)| id == drafted).unwrap().1;
+        assert_eq!((ask.channel, ask.message.as_str()), (movement::Channel::Email, "New words"));
+        let error = org.redraft_ask(*sent, movement::Channel::Email, "too late").await.unwrap_err();
+        assert!(error.to_string().contains("only a draft"), "{error}");
+        let membership = org.memberships(scenario.movement).await.unwrap().into_iter()
+            .find(|(id, _)| *id == scenario.membership).unwrap().1;
+        assert_eq!(membership.role, movement::Role::Activist);
+        assert_eq!(membership.personal_mission.as_deref(), Some("My team walks already"));
+    }
+
     async fn organization_names_are_unique(db) {
         db.store.create_organization("Acme").await.unwrap();
         let error = db.store.create_organization(" Acme ").await.unwrap_err();

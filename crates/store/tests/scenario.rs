@@ -11,8 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{NaiveDate, Utc};
 use movement::{
     AccountId, AdoptionTime, Ask, AskId, AskStatus, Behaviour, Channel, Conversation, Experiment,
-    ExperimentId, JobId, JobStatus, Membership, MovementId, MovementSpec, OptOut, PersonId,
-    ReactionKind, Recruitment, Role, StoryId, StoryKind, StorySpec, Visibility,
+    ExperimentId, JobId, JobStatus, Membership, MembershipId, MovementId, MovementSpec, OptOut,
+    PersonId, ReactionKind, Recruitment, Role, StoryId, StoryKind, StorySpec, Visibility,
 };
 use store::Org;
 
@@ -80,6 +80,8 @@ pub struct Scenario {
     pub pending_job: JobId,
     /// The external id of a person only this organization has (`<tag>-only`).
     pub own_person: String,
+    /// p4's membership (a member who became an activist).
+    pub membership: MembershipId,
     /// The hash a live session of `account` is known by.
     pub session: String,
     /// The hash an unused login link of `account` is known by.
@@ -217,6 +219,26 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
         .create_ask(ask("p2", "p3", Channel::InPerson, 3, None))
         .await
         .unwrap();
+    // The drafted ask moves to chat with a new text; a member becomes an activist.
+    org.redraft_ask(
+        drafted,
+        Channel::Chat,
+        "Walk with us on Friday? It's 20 minutes.",
+    )
+    .await
+    .unwrap();
+    let memberships = org.memberships(movement).await.unwrap();
+    let (p4_membership, _) = memberships
+        .iter()
+        .find(|(_, m)| m.person == p("p4"))
+        .unwrap();
+    org.change_role(
+        *p4_membership,
+        Role::Activist,
+        Some("My team walks already"),
+    )
+    .await
+    .unwrap();
     let asks = vec![
         (joined, token(tag, 1)),
         (declined, token(tag, 2)),
@@ -307,6 +329,7 @@ pub async fn populate(org: &Org<'_>, tag: &str) -> Scenario {
         .unwrap();
 
     Scenario {
+        membership: *p4_membership,
         session,
         login_link,
         people,

@@ -326,6 +326,12 @@ fn writes() -> Vec<Write> {
         write!("create_ask: B's token", Duplicate, |org, b, a| {
             org.create_ask(ask(a, a, a, b.asks[2].1.clone()))
         }),
+        write!("redraft_ask: B's ask", NotFound, |org, b, _a| {
+            org.redraft_ask(b.asks[2].0, Channel::Sms, "hello")
+        }),
+        write!("change_role: B's membership", NotFound, |org, b, _a| {
+            org.change_role(b.membership, Role::Host, None)
+        }),
         write!("advance_ask: B's ask", NotFound, |org, b, _a| {
             org.advance_ask(b.asks[2].0, AskStatus::Sent)
         }),
@@ -543,6 +549,7 @@ fn every_public_function_is_covered() {
         include_str!("../src/suggest.rs"),
         include_str!("../src/auth.rs"),
         include_str!("../src/views.rs"),
+        include_str!("../src/revise.rs"),
     ]
     .into_iter()
     .flat_map(public_functions)
