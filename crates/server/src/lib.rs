@@ -11,6 +11,7 @@
 //! methods (405).
 
 mod error;
+pub mod mail;
 mod pages;
 pub mod request_id;
 
