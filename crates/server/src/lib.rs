@@ -10,7 +10,9 @@
 //! RFC 9457 problem documents ([`ApiError`]), including unknown paths (404) and wrong
 //! methods (405).
 
+pub mod assets;
 mod error;
+pub mod mail;
 mod pages;
 pub mod request_id;
 
@@ -62,6 +64,7 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .route("/", get(pages::home))
         .route("/healthz", get(healthz))
+        .route("/assets/{name}", get(assets::serve))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
