@@ -48,7 +48,12 @@ const fn asset(name: &'static str, content_type: &'static str, bytes: &'static [
     }
 }
 
-static ASSETS: [Asset; 3] = [
+static ASSETS: [Asset; 4] = [
+    asset(
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/app.js"),
+    ),
     asset(
         "app.css",
         "text/css; charset=utf-8",

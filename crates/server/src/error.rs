@@ -35,6 +35,19 @@ pub enum ApiError {
     /// A dependency (the database) does not answer; retrying later may work.
     #[error("The service is temporarily unavailable.")]
     Unavailable,
+    /// Nobody is signed in (or their session ended).
+    #[error("Sign in to see this.")]
+    Unauthorized,
+    /// Signed in, but their role here does not allow it. Never said of another
+    /// organization's things: those are [`ApiError::NotFound`].
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request collides with what is there: a second membership, a duplicate name.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many attempts (sign-ins, login links) in a short time.
+    #[error("Too many attempts; wait a minute and try again.")]
+    TooManyRequests,
 }
 
 impl ApiError {
@@ -48,6 +61,10 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -81,6 +98,25 @@ impl IntoResponse for ApiError {
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
         response
+    }
+}
+
+/// The store's failures as the client may see them: what is not this organization's is not
+/// found, whatever the reason; invalid content is 422; a database failure is logged and
+/// answered 503 without its text.
+impl From<store::Error> for ApiError {
+    fn from(error: store::Error) -> ApiError {
+        match error {
+            store::Error::NotFound { .. } | store::Error::Dangling => ApiError::NotFound,
+            store::Error::Duplicate { .. } => ApiError::Conflict(error.to_string()),
+            store::Error::Invalid(_) | store::Error::Rejected { .. } => {
+                ApiError::Unprocessable(error.to_string())
+            }
+            other => {
+                tracing::error!(error = %other, "store failure");
+                ApiError::Unavailable
+            }
+        }
     }
 }
 
@@ -128,6 +164,10 @@ mod tests {
             ApiError::UnsupportedMediaType("not JSON".into()),
             ApiError::Unprocessable("missing field".into()),
             ApiError::Unavailable,
+            ApiError::Unauthorized,
+            ApiError::Forbidden("hosts only".into()),
+            ApiError::Conflict("already a member".into()),
+            ApiError::TooManyRequests,
         ];
         for error in errors {
             let expected_status = error.status();

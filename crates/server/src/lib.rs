@@ -1,23 +1,29 @@
 //! Groundswell's web platform: server-rendered pages and the JSON API, over the store.
 //!
-//! This is the foundation only: the router ([`app`]), the middleware every response goes
-//! through, and [`serve`] with graceful shutdown. There are no accounts yet, so nothing here
-//! shows organization data: the only routes are the home page and the health check.
+//! Start reading at [`app`]: the routes, then the middleware every response goes through.
+//! [`auth`] says who is asking ([`auth::Viewer`]) and checks CSRF tokens; [`access`] says
+//! what their role in a movement lets them do; [`html`] is the pages' layout. Each area of
+//! the product is one module of `pages` with its routes.
 //!
 //! Every response passes, outermost first: the security headers, the request id
 //! ([`request_id`]), the trace span (method, path, request id — never the query string,
-//! which may carry tokens), and the body size limit ([`MAX_BODY_BYTES`]). Errors are
-//! RFC 9457 problem documents ([`ApiError`]), including unknown paths (404) and wrong
-//! methods (405).
+//! which may carry tokens), errors turned into HTML pages for browsers, and the body size
+//! limit ([`MAX_BODY_BYTES`]). Errors are RFC 9457 problem documents ([`ApiError`]),
+//! including unknown paths (404) and wrong methods (405).
 
+pub mod access;
 pub mod assets;
+pub mod auth;
 mod error;
+pub mod html;
 pub mod mail;
 mod pages;
 pub mod request_id;
 
 use std::future::Future;
 use std::io;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
@@ -43,28 +49,93 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// from this origin, no inline scripts or styles.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'";
 
-/// What every handler shares; cheap to clone (the store's pool is shared).
+/// How this server is deployed.
 #[derive(Clone, Debug)]
+pub struct Config {
+    /// The address people reach the server at, for links in emails
+    /// (`https://groundswell.example.org`).
+    pub public_url: String,
+    /// Mark cookies `Secure`: set when a TLS proxy is in front.
+    pub secure_cookies: bool,
+    /// Sign-in attempts (password or link requests) allowed per email address per minute.
+    pub sign_ins_per_minute: NonZeroU32,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            sign_ins_per_minute: NonZeroU32::new(5).expect("5 is not 0"),
+        }
+    }
+}
+
+type KeyedLimiter = governor::DefaultKeyedRateLimiter<String>;
+
+/// What every handler shares; cheap to clone (the store's pool is shared).
+#[derive(Clone)]
 pub struct AppState {
     store: store::Store,
+    config: Arc<Config>,
+    mailer: Arc<mail::Mailer>,
+    sign_in_limiter: Arc<KeyedLimiter>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store)
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AppState {
+    /// A server with the default configuration, whose mail goes to the log.
     pub fn new(store: store::Store) -> AppState {
-        AppState { store }
+        let mailer = mail::Mailer::new(mail::MailConfig::log_only())
+            .expect("a mailer that only logs needs no configuration");
+        AppState::with(store, Config::default(), mailer)
+    }
+
+    /// A server configured and mailing as given.
+    pub fn with(store: store::Store, config: Config, mailer: mail::Mailer) -> AppState {
+        let quota = governor::Quota::per_minute(config.sign_ins_per_minute);
+        AppState {
+            store,
+            config: Arc::new(config),
+            mailer: Arc::new(mailer),
+            sign_in_limiter: Arc::new(governor::RateLimiter::keyed(quota)),
+        }
     }
 
     pub fn store(&self) -> &store::Store {
         &self.store
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn mailer(&self) -> &mail::Mailer {
+        &self.mailer
+    }
+
+    /// Counts a sign-in attempt for `email`; refuses once the minute's quota is spent.
+    pub fn count_sign_in(&self, email: &str) -> Result<(), ApiError> {
+        self.sign_in_limiter
+            .check_key(&email.trim().to_lowercase())
+            .map_err(|_| ApiError::TooManyRequests)
     }
 }
 
 /// The whole application: routes, fallbacks and middleware, ready to serve.
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
-        .route("/", get(pages::home))
         .route("/healthz", get(healthz))
         .route("/assets/{name}", get(assets::serve))
+        .merge(pages::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);
@@ -72,6 +143,7 @@ pub fn app(state: AppState) -> Router {
     routes
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(body_too_large_as_problem))
+        .layer(axum::middleware::from_fn(pages::errors_for_browsers))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let request_id = request
