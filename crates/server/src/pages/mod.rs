@@ -1,7 +1,10 @@
 //! Server-rendered pages, one module per area, each with its routes.
 
 mod account;
+pub(crate) mod join;
 mod movements;
+pub(crate) mod outreach;
+pub(crate) mod stories;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -21,6 +24,9 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .merge(account::routes())
         .merge(movements::routes())
+        .merge(outreach::routes())
+        .merge(join::routes())
+        .merge(stories::routes())
 }
 
 /// `GET /`: the movements of the viewer's organization, or an invitation to sign in.
