@@ -8,6 +8,7 @@ mod basics;
 mod durability;
 mod imports;
 mod scenario;
+mod timestamps;
 
 mod events;
 mod migrations;
