@@ -7,6 +7,8 @@ mod app;
 mod smtp;
 
 mod accounts;
+mod outreach;
+mod stories;
 
 use std::net::SocketAddr;
 use std::str::FromStr;

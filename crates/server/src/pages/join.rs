@@ -52,10 +52,12 @@ pub(crate) async fn invitation<'s>(
 ) -> Result<Invitation<'s>, ApiError> {
     let (org_id, secret) = auth::split_token(token).ok_or(ApiError::NotFound)?;
     let org = state.store().org(org_id);
-    let (ask_id, ask) = org
-        .ask_by_token(secret)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    // Asks keep the secret (`Ask::validate` takes no dots); one stored whole is found too.
+    let found = match org.ask_by_token(secret).await? {
+        Some(found) => Some(found),
+        None => org.ask_by_token(token).await?,
+    };
+    let (ask_id, ask) = found.ok_or(ApiError::NotFound)?;
     let asker = org.person(ask.from).await?;
     let person = org.person(ask.to).await?;
     let spec = org.movement(ask.movement).await?;

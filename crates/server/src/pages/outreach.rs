@@ -73,12 +73,16 @@ pub(crate) struct Outreach {
 }
 
 /// The personal join link of an ask whose stored token is `token`: `/join/ORG.TOKEN`, so
-/// that the organization routes the lookup.
+/// that the organization routes the lookup. A token stored with its `ORG.` prefix already
+/// (as the demo writes them) is used as it is.
 pub(crate) fn join_link(state: &AppState, org: movement::OrgId, token: &str) -> String {
+    let token = match auth::split_token(token) {
+        Some((prefix, _)) if prefix == org => token.to_string(),
+        _ => auth::org_token(org, token),
+    };
     format!(
-        "{}/join/{}",
+        "{}/join/{token}",
         state.config().public_url.trim_end_matches('/'),
-        auth::org_token(org, token)
     )
 }
 
