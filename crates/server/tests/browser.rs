@@ -2,8 +2,12 @@
 //! applies, what a person sees. `./scripts/screenshots` reruns these with
 //! `GROUNDSWELL_SCREENSHOTS=1` to refresh `docs/screenshots/`.
 
+#[path = "support/app.rs"]
+mod app;
 #[path = "support/browser.rs"]
 mod browser;
+
+mod people_browser;
 
 use browser::{Browser, Window};
 use serde_json::json;

@@ -13,7 +13,7 @@ use crate::smtp::SmtpSink;
 
 /// RFC 3986 percent-encoding of everything but unreserved characters, written out here
 /// independently of the server's encoder.
-pub fn encode(text: &str) -> String {
+fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
@@ -26,7 +26,7 @@ pub fn encode(text: &str) -> String {
 }
 
 /// The `href` of the first link whose target starts with `scheme`, HTML entities undone.
-pub fn href_in(html: &str, scheme: &str) -> Option<String> {
+fn href_in(html: &str, scheme: &str) -> Option<String> {
     let start = html.find(&format!("href=\"{scheme}"))? + "href=\"".len();
     let end = html[start..].find('"')?;
     Some(html[start..start + end].replace("&amp;", "&"))
