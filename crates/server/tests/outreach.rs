@@ -205,7 +205,7 @@ async fn an_asks_links_carry_the_exact_draft_and_personal_link() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let card = response.text().await.unwrap();
-    assert!(card.starts_with(&format!("<li class=\"card\" id=\"ask-{id}\"")), "{card}");
+    assert!(card.starts_with(&format!("<article class=\"card\" id=\"ask-{id}\"")), "{card}");
     assert!(card.contains("Asked by text"), "{card}");
     let (_, ask) = ask_to(&app, p11).await.unwrap();
     assert_eq!((ask.status, ask.channel), (AskStatus::Sent, Channel::Sms));

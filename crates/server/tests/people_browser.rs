@@ -55,7 +55,7 @@ async fn an_activist_prepares_an_ask_and_its_links_carry_the_right_text() {
     );
     browser.click_button("Prepare an ask").await;
     // htmx swaps the colleague's card for the ask's.
-    browser.wait_for("li[id^=ask-] a[href^='sms:']").await;
+    browser.wait_for("article[id^=ask-] a[href^='sms:']").await;
     let (_, ask) = app
         .acme()
         .asks(movement)
@@ -94,7 +94,7 @@ async fn an_activist_prepares_an_ask_and_its_links_carry_the_right_text() {
             .await,
         json!(false)
     );
-    assert!(browser.text_of("li[id^=ask-] code").await.ends_with(&ask.token));
+    assert!(browser.text_of("article[id^=ask-] code").await.ends_with(&ask.token));
 
     // The draft is rewritten in place, then marked sent in person.
     browser
@@ -110,7 +110,7 @@ async fn an_activist_prepares_an_ask_and_its_links_carry_the_right_text() {
     browser.screenshot("outreach-phone").await;
     browser.click_button("We talked in person").await;
     browser
-        .wait_until("return document.querySelector('li[id^=ask-] .hint').textContent.includes('in person')")
+        .wait_until("return document.querySelector('article[id^=ask-] .hint').textContent.includes('in person')")
         .await;
     let (_, ask) = app
         .acme()

@@ -252,7 +252,7 @@ fn invitation_page(
                             button type="submit" name="answer" value="join" { "Join" }
                             button type="submit" name="answer" value="decline" class="secondary" { "Not now" }
                         }
-                        p { button type="submit" name="answer" value="opt_out" class="link" {
+                        p { button type="submit" name="answer" value="opt_out" class="secondary" {
                             "Don't contact me again" } }
                     }
                     p class="hint" { "No account needed. Joining tells " (first_name(&invitation.asker))

@@ -454,7 +454,7 @@ fn ask_card(here: &InMovement, view: &AskView, errors: &FieldErrors) -> Markup {
     let name = &view.person.record.name;
     let drafted = view.ask.status == AskStatus::Drafted;
     html! {
-        li class="card" id=(card_id) {
+        article class="card" id=(card_id) {
             h3 { (name) }
             p class="hint" {
                 @if drafted { "Draft — nothing is sent until you send it yourself." }
@@ -521,7 +521,7 @@ fn colleague_card(here: &InMovement, colleague: &Colleague) -> Markup {
     let card_id = format!("colleague-{}", colleague.person.id);
     let record = &colleague.person.record;
     html! {
-        li class="card" id=(card_id) {
+        article class="card" id=(card_id) {
             h3 { (record.name) }
             @if let Some(unit) = &record.unit { p class="hint" { (unit) } }
             form method="post" action=(path) hx-post=(path) hx-target={"#" (card_id)}
@@ -644,7 +644,7 @@ async fn outreach_page(
                  mark it sent here." }
             @if !list.asks.is_empty() {
                 h2 { "Your asks" }
-                ul class="cards" {
+                div class="cards" {
                     @for view in &list.asks { (ask_card(here, view, &FieldErrors::default())) }
                 }
             }
@@ -657,7 +657,7 @@ async fn outreach_page(
                      fill the list with strangers; a host can help you find more."
                 }
             }
-            ul class="cards" {
+            div class="cards" {
                 @for colleague in &list.colleagues { (colleague_card(here, colleague)) }
             }
             h2 id="conversations" { "Log a conversation" }
@@ -739,7 +739,7 @@ async fn redraft(
                 Some(&here.viewer),
                 html! {
                     h1 { "Your message" }
-                    ul class="cards" { (card) }
+                    div class="cards" { (card) }
                     p { a href=(outreach_path(&here)) { "Back to my outreach list" } }
                 },
             );

@@ -269,7 +269,7 @@ fn reactions(here: &InMovement, story: &Story) -> Markup {
                     (csrf_field(&here.viewer.csrf))
                     input type="hidden" name="reaction" value=(reaction.as_str());
                     button type="submit" class="secondary" data-reaction=(reaction.as_str()) {
-                        (reaction_words(*reaction)) " · " span class="count" { (count) }
+                        span { (reaction_words(*reaction)) " · " span class="count" { (count) } }
                     }
                 }
             }
@@ -283,7 +283,7 @@ fn story_card(here: &InMovement, story: &Story, names: &HashMap<PersonId, String
     let note_id = format!("retell-{}", story.id);
     let action = format!("{}/{}/retell", stories_path(here), story.id);
     html! {
-        li class="card" id={"story-" (story.id)} {
+        article class="card" id={"story-" (story.id)} {
             p class="hint" {
                 (kind_words(spec.kind)) " · " (story.published_at.format("%Y-%m-%d"))
                 @if spec.visibility == Visibility::Hosts { " · for hosts only" }
@@ -318,9 +318,9 @@ fn story_card(here: &InMovement, story: &Story, names: &HashMap<PersonId, String
 fn adoptions_section(here: &InMovement, adoptions: &[(Behaviour, Option<AdoptionTime>)]) -> Markup {
     let action = format!("/m/{}/adoptions", here.id);
     html! {
-        ul id="adoptions" class="cards" {
+        div id="adoptions" class="cards" {
             @for (behaviour, time) in adoptions {
-                li class="card" {
+                article class="card" {
                     p { strong { (behaviour.as_str()) } }
                     @match time {
                         Some(time) => { p class="hint" { "You do this — since " (since(time)) "." } }
@@ -413,7 +413,7 @@ async fn stories_page(
             (adoptions_section(here, &adoptions))
             h2 { "What people tell" }
             @if stories.is_empty() { p { "No story yet: be the first." } }
-            ul class="cards" {
+            div class="cards" {
                 @for story in &stories { (story_card(here, story, &names)) }
             }
             h2 id="share" { "Share a story" }
