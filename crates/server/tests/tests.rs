@@ -7,6 +7,7 @@ mod app;
 mod smtp;
 
 mod accounts;
+mod api;
 
 use std::net::SocketAddr;
 use std::str::FromStr;
