@@ -7,6 +7,7 @@ mod app;
 mod smtp;
 
 mod accounts;
+mod api;
 mod outreach;
 mod stories;
 

@@ -1,8 +1,8 @@
 //! Server-rendered pages, one module per area, each with its routes.
 
-mod account;
+pub(crate) mod account;
 pub(crate) mod join;
-mod movements;
+pub(crate) mod movements;
 pub(crate) mod outreach;
 pub(crate) mod stories;
 
