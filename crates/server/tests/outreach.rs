@@ -13,7 +13,7 @@ use crate::smtp::SmtpSink;
 
 /// RFC 3986 percent-encoding of everything but unreserved characters, written out here
 /// independently of the server's encoder.
-fn encode(text: &str) -> String {
+pub(crate) fn encode(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {

@@ -9,6 +9,7 @@ mod smtp;
 mod accounts;
 mod api;
 mod outreach;
+mod people_api;
 mod stories;
 
 use std::net::SocketAddr;

@@ -11,7 +11,9 @@
 //! the routes.
 
 mod movements;
+mod outreach;
 mod session;
+mod stories;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -39,6 +41,8 @@ use crate::{ApiError, AppState};
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "movements", description = "Movements and memberships"),
+        (name = "outreach", description = "Outreach lists, asks, conversations, join links"),
+        (name = "stories", description = "Stories, reactions, retells, I did it"),
     )
 )]
 struct ApiDoc;
@@ -46,7 +50,10 @@ struct ApiDoc;
 /// The API's routes (under `/api/v1`) and its OpenAPI document.
 pub fn routes() -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", session::routes().merge(movements::routes()))
+        .nest("/api/v1", session::routes()
+                .merge(movements::routes())
+                .merge(outreach::routes())
+                .merge(stories::routes()),)
         .split_for_parts();
     let document = std::sync::Arc::new(document);
     router.route(
