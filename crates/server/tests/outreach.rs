@@ -81,7 +81,10 @@ async fn the_list_comes_from_the_activists_own_ties_and_drops_people_at_once() {
         .map(|id| p(id).0)
         .collect();
     assert_eq!(colleagues_on(&page), expected);
-    assert!(!page.contains("can be on your list right now"), "six is enough");
+    assert!(
+        !page.contains("can be on your list right now"),
+        "six is enough"
+    );
 
     // Opt-outs of either kind, a join, and an ask by someone else take effect at once.
     let org = app.acme();
@@ -149,7 +152,10 @@ async fn an_asks_links_carry_the_exact_draft_and_personal_link() {
     assert_eq!(ask.from, app.acme.person("p2"));
     // The default draft names the mission and the activist's own reason.
     assert!(ask.message.contains("Fewer cars at the office"), "{ask:?}");
-    assert!(ask.message.contains("I cycle already and love it"), "{ask:?}");
+    assert!(
+        ask.message.contains("I cycle already and love it"),
+        "{ask:?}"
+    );
 
     // The activist rewrites it in their own words: characters that need encoding included.
     let draft = "Hi Person, cycle with me on Friday? 100% fun & free — ça va\nBo";
@@ -181,7 +187,10 @@ async fn an_asks_links_carry_the_exact_draft_and_personal_link() {
             encode("Will you join me? Green commute")
         )
     );
-    assert!(page.contains("data-quiet-hours"), "the late-hours hint is there");
+    assert!(
+        page.contains("data-quiet-hours"),
+        "the late-hours hint is there"
+    );
     assert!(page.contains(&format!("data-copy=\"link-{id}\"")));
 
     // An empty draft is refused with the field's error.
@@ -205,7 +214,10 @@ async fn an_asks_links_carry_the_exact_draft_and_personal_link() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let card = response.text().await.unwrap();
-    assert!(card.starts_with(&format!("<article class=\"card\" id=\"ask-{id}\"")), "{card}");
+    assert!(
+        card.starts_with(&format!("<article class=\"card\" id=\"ask-{id}\"")),
+        "{card}"
+    );
     assert!(card.contains("Asked by text"), "{card}");
     let (_, ask) = ask_to(&app, p11).await.unwrap();
     assert_eq!((ask.status, ask.channel), (AskStatus::Sent, Channel::Sms));
@@ -241,7 +253,10 @@ async fn an_asks_links_carry_the_exact_draft_and_personal_link() {
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let (_, ask) = ask_to(&app, app.acme.person("p10")).await.unwrap();
-    assert_eq!((ask.status, ask.channel), (AskStatus::Sent, Channel::InPerson));
+    assert_eq!(
+        (ask.status, ask.channel),
+        (AskStatus::Sent, Channel::InPerson)
+    );
 
     // Someone else's ask is not the activist's to touch.
     let host = app.client(Who::Host).await;
@@ -293,11 +308,7 @@ async fn a_host_drafted_ask_is_on_the_activists_list_and_conversations_are_logge
         )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let logged = app
-        .acme()
-        .conversations(app.acme.movement)
-        .await
-        .unwrap();
+    let logged = app.acme().conversations(app.acme.movement).await.unwrap();
     assert_eq!(logged.len(), 1);
     let conversation = &logged[0].1;
     assert_eq!(conversation.with, app.acme.person("p11"));
@@ -361,16 +372,19 @@ async fn joining_by_link_needs_no_account_is_attributed_and_signs_in() {
     let response = visitor.get(&path).await;
     assert_eq!(response.status(), StatusCode::OK);
     let page = response.text().await.unwrap();
-    assert!(page.contains("Person 2 asks you to join Green commute"), "{page}");
-    assert!(page.contains("I cycle already and love it"), "the asker's own why");
+    assert!(
+        page.contains("Person 2 asks you to join Green commute"),
+        "{page}"
+    );
+    assert!(
+        page.contains("I cycle already and love it"),
+        "the asker's own why"
+    );
     assert!(page.contains("Fewer cars at the office"));
     for behaviour in ["walk", "cycle", "bus"] {
         assert!(page.contains(&format!("<li>{behaviour}</li>")));
     }
-    assert_eq!(
-        ask_to(&app, p11).await.unwrap().1.status,
-        AskStatus::Opened
-    );
+    assert_eq!(ask_to(&app, p11).await.unwrap().1.status, AskStatus::Opened);
 
     // Without the form's token (double submit), nothing happens.
     let response = visitor
@@ -410,20 +424,18 @@ async fn joining_by_link_needs_no_account_is_attributed_and_signs_in() {
         membership.recruited_by,
         Recruitment::Person(app.acme.person("p2"))
     );
-    assert_eq!(
-        ask_to(&app, p11).await.unwrap().1.status,
-        AskStatus::Joined
-    );
+    assert_eq!(ask_to(&app, p11).await.unwrap().1.status, AskStatus::Joined);
     // This browser is signed in as p11 now.
-    let movement_page = visitor
-        .get_html(&format!("/m/{}", app.acme.movement))
-        .await;
+    let movement_page = visitor.get_html(&format!("/m/{}", app.acme.movement)).await;
     assert!(movement_page.contains("a member"), "{movement_page}");
     let me = visitor.get_html("/me").await;
     assert!(me.contains("Person 11"), "{me}");
     // And a sign-in link for next time went to their address.
     let mail = sink.wait_for(1, Duration::from_secs(10)).await;
-    assert_eq!(mail[0].to, vec![format!("p11@org{}.example", app.acme.org.0)]);
+    assert_eq!(
+        mail[0].to,
+        vec![format!("p11@org{}.example", app.acme.org.0)]
+    );
     assert!(mail[0].links().iter().any(|l| l.contains("/login/link/")));
 
     // An answer is final.
@@ -483,7 +495,11 @@ async fn not_now_and_do_not_contact_are_answers_and_bad_links_are_404() {
         // Acme's token under the other organization's prefix opens nothing.
         format!("/join/{}.{}", app.other.org.0, ask10.token),
     ] {
-        assert_eq!(visitor.get(&path).await.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            visitor.get(&path).await.status(),
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     app.stop().await;
 }

@@ -102,7 +102,10 @@ async fn an_activist_asks_over_the_api_and_the_person_joins_by_token() {
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let ask: Value = response.json().await.unwrap();
-    assert_eq!((ask["status"].as_str(), ask["channel"].as_str()), (Some("sent"), Some("chat")));
+    assert_eq!(
+        (ask["status"].as_str(), ask["channel"].as_str()),
+        (Some("sent"), Some("chat"))
+    );
 
     let response = activist
         .api(
@@ -162,7 +165,12 @@ async fn an_activist_asks_over_the_api_and_the_person_joins_by_token() {
         .unwrap();
     assert_eq!(ask.status, AskStatus::Joined);
     // The session cookie came with the answer.
-    let me = visitor.http.get(visitor.url("/api/v1/me")).send().await.unwrap();
+    let me = visitor
+        .http
+        .get(visitor.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), StatusCode::OK);
     app.stop().await;
 }
@@ -176,7 +184,9 @@ async fn a_member_shares_reacts_and_says_i_did_it_over_the_api_and_sponsors_cann
         .api(
             Method::POST,
             &format!("{base}/stories"),
-            Some(json!({"kind": "aha", "text": "Buses run every 5 minutes!", "behaviours": ["bus"]})),
+            Some(
+                json!({"kind": "aha", "text": "Buses run every 5 minutes!", "behaviours": ["bus"]}),
+            ),
         )
         .await;
     assert_eq!(response.status(), StatusCode::CREATED);
@@ -191,7 +201,10 @@ async fn a_member_shares_reacts_and_says_i_did_it_over_the_api_and_sponsors_cann
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let story: Value = response.json().await.unwrap();
-    assert_eq!((story["did_it"].as_i64(), story["inspired"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (story["did_it"].as_i64(), story["inspired"].as_i64()),
+        (Some(1), Some(0))
+    );
     let response = member
         .api(
             Method::POST,

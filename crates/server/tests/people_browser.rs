@@ -94,7 +94,12 @@ async fn an_activist_prepares_an_ask_and_its_links_carry_the_right_text() {
             .await,
         json!(false)
     );
-    assert!(browser.text_of("article[id^=ask-] code").await.ends_with(&ask.token));
+    assert!(
+        browser
+            .text_of("article[id^=ask-] code")
+            .await
+            .ends_with(&ask.token)
+    );
 
     // The draft is rewritten in place, then marked sent in person.
     browser
@@ -120,7 +125,10 @@ async fn an_activist_prepares_an_ask_and_its_links_carry_the_right_text() {
         .into_iter()
         .find(|(_, ask)| ask.to == p11)
         .unwrap();
-    assert_eq!((ask.status, ask.channel), (AskStatus::Sent, Channel::InPerson));
+    assert_eq!(
+        (ask.status, ask.channel),
+        (AskStatus::Sent, Channel::InPerson)
+    );
     assert_eq!(ask.message, "Hi Eleven, walk in with me tomorrow?");
     assert!(!browser.has_horizontal_scroll().await);
     browser.assert_no_console_errors().await;
@@ -199,11 +207,16 @@ async fn a_member_joins_by_link_reacts_and_says_i_did_it() {
         .await;
     browser.click_button("I did it").await;
     browser
-        .wait_until("return document.querySelector('#adoptions').textContent.includes('You do this')")
+        .wait_until(
+            "return document.querySelector('#adoptions').textContent.includes('You do this')",
+        )
         .await;
     browser.screenshot("stories-phone").await;
     let adoptions = org.adoptions().await.unwrap();
-    assert!(adoptions.contains_key(&(p11, "walk".to_string())), "{adoptions:?}");
+    assert!(
+        adoptions.contains_key(&(p11, "walk".to_string())),
+        "{adoptions:?}"
+    );
     let counts = org.reaction_counts(story).await.unwrap();
     assert_eq!(counts, vec![(movement::ReactionKind::Inspired, 1)]);
     assert!(!browser.has_horizontal_scroll().await);
@@ -220,9 +233,8 @@ async fn an_opt_out_on_me_removes_the_person_from_every_list_at_once() {
     sign_in(&browser, &app.acme.email(Who::Activist)).await;
     browser.goto(&format!("/m/{movement}/outreach")).await;
     browser.wait_for(&format!("#colleague-{p5}")).await;
-    let in_select = format!(
-        "return document.querySelector('#field-person option[value=\"{p5}\"]') !== null"
-    );
+    let in_select =
+        format!("return document.querySelector('#field-person option[value=\"{p5}\"]') !== null");
     assert_eq!(browser.eval(&in_select).await, json!(true));
     browser.click_button_and_wait("Sign out").await;
 

@@ -48,8 +48,14 @@ async fn a_member_shares_reacts_retells_celebrates_and_says_i_did_it() {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let fragment = response.text().await.unwrap();
-    assert!(fragment.starts_with(&format!("<div class=\"actions\" id=\"reactions-{}\"", story.id)));
-    assert!(fragment.contains("I'll try it · <span class=\"count\">1</span>"), "{fragment}");
+    assert!(fragment.starts_with(&format!(
+        "<div class=\"actions\" id=\"reactions-{}\"",
+        story.id
+    )));
+    assert!(
+        fragment.contains("I'll try it · <span class=\"count\">1</span>"),
+        "{fragment}"
+    );
     let counts = app.acme().reaction_counts(story.id).await.unwrap();
     assert_eq!(counts, vec![(ReactionKind::WillTry, 1)]);
 
@@ -162,7 +168,10 @@ async fn sponsors_write_no_stories_hosts_only_stories_stay_with_hosts_and_csrf_i
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.acme().stories(app.acme.movement).await.unwrap().len(), 1);
+    assert_eq!(
+        app.acme().stories(app.acme.movement).await.unwrap().len(),
+        1
+    );
 
     // Another organization's movement does not exist here.
     let other = format!("/m/{}/stories", app.other.movement);

@@ -50,10 +50,13 @@ struct ApiDoc;
 /// The API's routes (under `/api/v1`) and its OpenAPI document.
 pub fn routes() -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", session::routes()
+        .nest(
+            "/api/v1",
+            session::routes()
                 .merge(movements::routes())
                 .merge(outreach::routes())
-                .merge(stories::routes()),)
+                .merge(stories::routes()),
+        )
         .split_for_parts();
     let document = std::sync::Arc::new(document);
     router.route(

@@ -226,5 +226,8 @@ async fn did_it(
     Body(did_it): Body<DidIt>,
 ) -> Result<(StatusCode, Json<Vec<AdoptionOut>>), ApiError> {
     ops::record_adoption(&state, &here, &did_it.behaviour).await?;
-    Ok((StatusCode::CREATED, Json(adoptions_of(&state, &here).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(adoptions_of(&state, &here).await?),
+    ))
 }

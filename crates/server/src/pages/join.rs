@@ -218,9 +218,8 @@ fn invitation_page(
     viewer: Option<&Viewer>,
 ) -> Markup {
     let asker = &invitation.asker.record.name;
-    let is_asker = viewer.is_some_and(|v| {
-        v.org == invitation.org.id() && v.person.id == invitation.ask.from
-    });
+    let is_asker =
+        viewer.is_some_and(|v| v.org == invitation.org.id() && v.person.id == invitation.ask.from);
     let status = invitation.ask.status;
     page(
         &format!("{asker} asks you to join"),

@@ -267,9 +267,15 @@ pub(crate) async fn redraft_ask(
     if message.trim().is_empty() {
         errors.add("message", "Write a few words of your own.");
     } else if message.chars().count() > 2_000 {
-        errors.add("message", "Keep it under 2,000 characters: it is a message.");
+        errors.add(
+            "message",
+            "Keep it under 2,000 characters: it is a message.",
+        );
     } else if view.ask.status != AskStatus::Drafted {
-        errors.add("message", "This ask was sent already; it cannot be rewritten.");
+        errors.add(
+            "message",
+            "This ask was sent already; it cannot be rewritten.",
+        );
     }
     if !errors.is_empty() {
         return Ok(Err(errors));

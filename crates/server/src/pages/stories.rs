@@ -99,12 +99,17 @@ pub(crate) async fn publish_story(
     if text.is_empty() {
         errors.add("text", "Tell the story in a few sentences.");
     } else if text.chars().count() > 5_000 {
-        errors.add("text", "Keep it under 5,000 characters: a moment, not a report.");
+        errors.add(
+            "text",
+            "Keep it under 5,000 characters: a moment, not a report.",
+        );
     }
     let mut behaviours: Vec<Behaviour> = Vec::new();
     for name in &input.behaviours {
         match here.spec.behaviour(name) {
-            Some(behaviour) if !behaviours.contains(behaviour) => behaviours.push(behaviour.clone()),
+            Some(behaviour) if !behaviours.contains(behaviour) => {
+                behaviours.push(behaviour.clone())
+            }
             Some(_) => {}
             None => errors.add("behaviours", format!("{name:?} is not one of ours.")),
         }
@@ -293,7 +298,7 @@ fn story_card(here: &InMovement, story: &Story, names: &HashMap<PersonId, String
                 "By " (name(&spec.author))
                 @if !spec.co_authors.is_empty() {
                     " with "
-                    (spec.co_authors.iter().map(|id| name(id)).collect::<Vec<_>>().join(", "))
+                    (spec.co_authors.iter().map(name).collect::<Vec<_>>().join(", "))
                 }
             }
             @if !spec.behaviours.is_empty() {
