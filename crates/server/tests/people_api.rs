@@ -30,6 +30,7 @@ async fn the_outreach_and_stories_routes_are_in_the_openapi_document() {
         "/api/v1/movements/{movement}/stories",
         "/api/v1/movements/{movement}/stories/{story}/reactions",
         "/api/v1/movements/{movement}/stories/{story}/retells",
+        "/api/v1/movements/{movement}/stories/{story}/confirmations",
         "/api/v1/movements/{movement}/adoptions",
     ] {
         assert!(paths.contains_key(path), "{path} missing");

@@ -114,6 +114,43 @@ async fn a_member_shares_reacts_retells_celebrates_and_says_i_did_it() {
         .post_form(&stories(&app), &[("kind", "aha"), ("text", " ")])
         .await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A peer confirms what the story's author said they did; the author cannot.
+    let confirm = format!("{}/{}/confirm", stories(&app), story.id);
+    let response = member.post_form(&confirm, &[("behaviour", "walk")]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not before \"I did it\", and never by the author"
+    );
+    member
+        .post_form(
+            &format!("/m/{}/adoptions", app.acme.movement),
+            &[("behaviour", "walk")],
+        )
+        .await;
+    let peer = app.client(Who::Activist).await;
+    assert!(
+        peer.get_html(&stories(&app))
+            .await
+            .contains("I saw it: walk")
+    );
+    let response = peer.post_form(&confirm, &[("behaviour", "bus")]).await;
+    assert_eq!(
+        response.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not in the story"
+    );
+    let response = peer.post_form(&confirm, &[("behaviour", "walk")]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let confirmations = app.acme().adoption_confirmations().await.unwrap();
+    let by: Vec<_> = confirmations[&(app.acme.person("p3"), "walk".to_string())]
+        .iter()
+        .copied()
+        .collect();
+    assert_eq!(by, vec![activist]);
+    let response = member.post_form(&confirm, &[("behaviour", "walk")]).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     app.stop().await;
 }
 

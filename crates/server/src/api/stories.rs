@@ -21,6 +21,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(list, publish))
         .routes(routes!(react))
         .routes(routes!(retell))
+        .routes(routes!(confirm))
         .routes(routes!(adoptions, did_it))
 }
 
@@ -230,4 +231,28 @@ async fn did_it(
         StatusCode::CREATED,
         Json(adoptions_of(&state, &here).await?),
     ))
+}
+
+/// A peer's confirmation.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct Confirmation {
+    /// A behaviour the story is about, which its author said "I did it" for.
+    behaviour: String,
+}
+
+/// Confirms that the story's author practises the behaviour (by a peer, not the author).
+#[utoipa::path(post, path = "/movements/{movement}/stories/{story}/confirmations",
+    tag = "stories",
+    params(("movement" = i64, Path, description = "Movement id"),
+        ("story" = i64, Path, description = "Story id")), request_body = Confirmation,
+    responses((status = 204), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn confirm(
+    State(state): State<AppState>,
+    CallerIn(here): CallerIn,
+    Path(ids): Path<(i64, i64)>,
+    Body(confirmation): Body<Confirmation>,
+) -> Result<StatusCode, ApiError> {
+    ops::confirm_adoption(&state, &here, StoryId(ids.1), &confirmation.behaviour).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,11 +1,12 @@
 //! Stories, the moments that matter: reading them (newest first; those for hosts only, only
 //! by hosts), reacting (inspired, will try, did it), retelling with one's own note, sharing
-//! one, celebrating someone; and "I did it" for each of the movement's behaviours.
+//! one, celebrating someone; "I did it" for each of the movement's behaviours, and a peer's
+//! "I saw it" confirming a story author's adoption.
 //!
 //! Participants only (members, activists, hosts): sponsors read aggregates on the dashboard,
 //! never individual stories. Each operation is one function the pages and the JSON API share.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -33,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/m/{movement}/stories", get(show).post(publish))
         .route("/m/{movement}/stories/{story}/react", post(react))
         .route("/m/{movement}/stories/{story}/retell", post(retell))
+        .route("/m/{movement}/stories/{story}/confirm", post(confirm))
         .route("/m/{movement}/adoptions", post(did_it))
 }
 
@@ -197,6 +199,44 @@ pub(crate) async fn retell_story(
     visible_story(state, here, id).await
 }
 
+/// A peer confirms that the author of a story they can read practises one of the
+/// behaviours it is about, which the author said "I did it" for.
+pub(crate) async fn confirm_adoption(
+    state: &AppState,
+    here: &InMovement,
+    id: StoryId,
+    behaviour: &str,
+) -> Result<(), ApiError> {
+    let story = visible_story(state, here, id).await?;
+    let behaviour = story
+        .spec
+        .behaviours
+        .iter()
+        .find(|b| b.as_str() == behaviour)
+        .ok_or_else(|| {
+            ApiError::Unprocessable(format!("behaviour: the story is not about {behaviour:?}."))
+        })?;
+    let author = story.spec.author;
+    if author == here.viewer.person.id {
+        return Err(ApiError::Unprocessable(
+            "behaviour: a peer confirms an adoption, not its author.".into(),
+        ));
+    }
+    let org = here.viewer.org(state);
+    let adopted = org
+        .adoptions()
+        .await?
+        .contains_key(&(author, behaviour.as_str().to_string()));
+    if !adopted {
+        return Err(ApiError::Unprocessable(
+            "behaviour: the author has not said \"I did it\" for it yet.".into(),
+        ));
+    }
+    org.confirm_adoption(author, behaviour, here.viewer.person.id)
+        .await?;
+    Ok(())
+}
+
 /// "I did it": the viewer practises `behaviour` from now (an earlier record is kept).
 pub(crate) async fn record_adoption(
     state: &AppState,
@@ -282,7 +322,19 @@ fn reactions(here: &InMovement, story: &Story) -> Markup {
     }
 }
 
-fn story_card(here: &InMovement, story: &Story, names: &HashMap<PersonId, String>) -> Markup {
+/// Who practises what (recorded adoptions) and who confirmed it: what a story card needs to
+/// offer peers "I saw it".
+pub(crate) struct Practice {
+    pub adopted: HashSet<(PersonId, String)>,
+    pub confirmed_by: BTreeMap<(PersonId, String), BTreeSet<PersonId>>,
+}
+
+fn story_card(
+    here: &InMovement,
+    story: &Story,
+    names: &HashMap<PersonId, String>,
+    practice: &Practice,
+) -> Markup {
     let name = |id: &PersonId| names.get(id).map_or("someone", String::as_str);
     let spec = &story.spec;
     let note_id = format!("retell-{}", story.id);
@@ -306,6 +358,26 @@ fn story_card(here: &InMovement, story: &Story, names: &HashMap<PersonId, String
                     (spec.behaviours.iter().map(Behaviour::as_str).collect::<Vec<_>>().join(", ")) }
             }
             (reactions(here, story))
+            @for behaviour in &spec.behaviours {
+                @let key = (spec.author, behaviour.as_str().to_string());
+                @if practice.adopted.contains(&key) {
+                    @let peers = practice.confirmed_by.get(&key);
+                    @let n_peers = peers.map_or(0, BTreeSet::len);
+                    @let mine = peers.is_some_and(|p| p.contains(&here.viewer.person.id));
+                    p class="hint" {
+                        (name(&spec.author)) " does " (behaviour.as_str())
+                        @if n_peers > 0 { " — confirmed by " (n_peers) }
+                    }
+                    @if spec.author != here.viewer.person.id && !mine {
+                        form method="post" action={(stories_path(here)) "/" (story.id) "/confirm"} {
+                            (csrf_field(&here.viewer.csrf))
+                            input type="hidden" name="behaviour" value=(behaviour.as_str());
+                            button type="submit" class="secondary" {
+                                "I saw it: " (behaviour.as_str()) }
+                        }
+                    }
+                }
+            }
             form method="post" action=(action) {
                 (csrf_field(&here.viewer.csrf))
                 div class="field" {
@@ -383,6 +455,10 @@ async fn stories_page(
     let stories = visible_stories(state, here).await?;
     let adoptions = my_adoptions(state, here).await?;
     let org = here.viewer.org(state);
+    let practice = Practice {
+        adopted: org.adoptions().await?.into_keys().collect(),
+        confirmed_by: org.adoption_confirmations().await?,
+    };
     let names: HashMap<PersonId, String> = org
         .people()
         .await?
@@ -419,7 +495,7 @@ async fn stories_page(
             h2 { "What people tell" }
             @if stories.is_empty() { p { "No story yet: be the first." } }
             div class="cards" {
-                @for story in &stories { (story_card(here, story, &names)) }
+                @for story in &stories { (story_card(here, story, &names, &practice)) }
             }
             h2 id="share" { "Share a story" }
             form method="post" action=(path) {
@@ -597,4 +673,19 @@ async fn did_it(
         return Ok(adoptions_section(&here, &adoptions).into_response());
     }
     Ok(see_other(&format!("{}#did-it", stories_path(&here))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ConfirmForm {
+    behaviour: String,
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    here: InMovement,
+    Path((_, story)): Path<(i64, i64)>,
+    CsrfForm { form, .. }: CsrfForm<ConfirmForm>,
+) -> Result<Response, ApiError> {
+    confirm_adoption(&state, &here, StoryId(story), &form.behaviour).await?;
+    Ok(see_other(&format!("{}#story-{story}", stories_path(&here))))
 }
