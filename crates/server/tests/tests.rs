@@ -8,6 +8,7 @@ mod smtp;
 
 mod accounts;
 mod api;
+mod matrix;
 
 use std::net::SocketAddr;
 use std::str::FromStr;
