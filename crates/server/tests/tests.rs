@@ -8,6 +8,7 @@ mod smtp;
 
 mod accounts;
 mod api;
+mod matrix;
 mod outreach;
 mod people_api;
 mod stories;

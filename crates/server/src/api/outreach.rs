@@ -14,7 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Body, CallerIn};
-use crate::access::InMovement;
+use crate::access::{InMovement, Need};
 use crate::auth::Viewer;
 use crate::pages::join::{self, Answer};
 use crate::pages::outreach::{self as ops, AskView, ConversationInput};
@@ -118,7 +118,8 @@ async fn list(
 }
 
 /// Whom to ask.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct NewAsk {
     /// A person on the caller's list.
     person: i64,
@@ -134,13 +135,15 @@ async fn prepare(
     CallerIn(here): CallerIn,
     Body(new): Body<NewAsk>,
 ) -> Result<(StatusCode, Json<AskOut>), ApiError> {
+    here.require(Need::Activist)?;
     let id = ops::prepare_ask(&state, &here, PersonId(new.person)).await?;
     let view = ops::own_ask(&state, &here, id).await?;
     Ok((StatusCode::CREATED, Json(ask_out(&here, &view))))
 }
 
 /// A draft's new words.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Redraft {
     message: String,
 }
@@ -157,6 +160,7 @@ async fn redraft(
     Path(ids): Path<(i64, i64)>,
     Body(redraft): Body<Redraft>,
 ) -> Result<Json<AskOut>, ApiError> {
+    here.require(Need::Activist)?;
     let view = ops::redraft_ask(&state, &here, AskId(ids.1), &redraft.message)
         .await?
         .map_err(|errors| ApiError::Unprocessable(errors.summary()))?;
@@ -164,7 +168,8 @@ async fn redraft(
 }
 
 /// How the caller sent their ask themselves.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Sent {
     /// `in_person`, `sms`, `email`, `chat` or `call`.
     channel: String,
@@ -182,6 +187,7 @@ async fn mark_sent(
     Path(ids): Path<(i64, i64)>,
     Body(sent): Body<Sent>,
 ) -> Result<Json<AskOut>, ApiError> {
+    here.require(Need::Activist)?;
     let channel: Channel = sent
         .channel
         .parse()
@@ -191,7 +197,8 @@ async fn mark_sent(
 }
 
 /// A talk, as the activist logs it.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct NewConversation {
     person: i64,
     /// Names of the movement's behaviours that came up.
@@ -219,6 +226,7 @@ async fn log_conversation(
     CallerIn(here): CallerIn,
     Body(new): Body<NewConversation>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
+    here.require(Need::Activist)?;
     let input = ConversationInput {
         person: new.person,
         behaviours: new.behaviours,
@@ -274,7 +282,8 @@ async fn invitation(
 }
 
 /// The person's answer.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct AnswerIn {
     /// `join`, `decline` or `opt_out`.
     answer: String,

@@ -12,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Body, CallerIn};
-use crate::access::InMovement;
+use crate::access::{InMovement, Need};
 use crate::pages::stories::{self as ops, StoryInput};
 use crate::{ApiError, AppState, Problem};
 
@@ -87,7 +87,8 @@ async fn list(
 }
 
 /// A story to share.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct NewStory {
     /// `aha`, `inspiration`, `problem_fixed`, `experience`, `celebration`.
     kind: String,
@@ -112,6 +113,7 @@ async fn publish(
     CallerIn(here): CallerIn,
     Body(new): Body<NewStory>,
 ) -> Result<(StatusCode, Json<StoryOut>), ApiError> {
+    here.require(Need::Participant)?;
     let input = StoryInput {
         kind: new.kind,
         text: new.text,
@@ -127,7 +129,8 @@ async fn publish(
 }
 
 /// A reaction.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Reaction {
     /// `inspired`, `will_try` or `did_it`.
     reaction: String,
@@ -145,6 +148,7 @@ async fn react(
     Path(ids): Path<(i64, i64)>,
     Body(reaction): Body<Reaction>,
 ) -> Result<Json<StoryOut>, ApiError> {
+    here.require(Need::Participant)?;
     let kind: ReactionKind = reaction
         .reaction
         .parse()
@@ -154,7 +158,8 @@ async fn react(
 }
 
 /// A retelling.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Retell {
     #[serde(default)]
     note: String,
@@ -172,6 +177,7 @@ async fn retell(
     Path(ids): Path<(i64, i64)>,
     Body(retell): Body<Retell>,
 ) -> Result<Json<StoryOut>, ApiError> {
+    here.require(Need::Participant)?;
     let story = ops::retell_story(&state, &here, StoryId(ids.1), &retell.note).await?;
     Ok(Json(story_out(&story)))
 }
@@ -211,7 +217,8 @@ async fn adoptions(
 }
 
 /// "I did it".
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct DidIt {
     behaviour: String,
 }
@@ -226,6 +233,7 @@ async fn did_it(
     CallerIn(here): CallerIn,
     Body(did_it): Body<DidIt>,
 ) -> Result<(StatusCode, Json<Vec<AdoptionOut>>), ApiError> {
+    here.require(Need::Participant)?;
     ops::record_adoption(&state, &here, &did_it.behaviour).await?;
     Ok((
         StatusCode::CREATED,
@@ -234,7 +242,8 @@ async fn did_it(
 }
 
 /// A peer's confirmation.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(default)]
 pub struct Confirmation {
     /// A behaviour the story is about, which its author said "I did it" for.
     behaviour: String,
@@ -253,6 +262,7 @@ async fn confirm(
     Path(ids): Path<(i64, i64)>,
     Body(confirmation): Body<Confirmation>,
 ) -> Result<StatusCode, ApiError> {
+    here.require(Need::Participant)?;
     ops::confirm_adoption(&state, &here, StoryId(ids.1), &confirmation.behaviour).await?;
     Ok(StatusCode::NO_CONTENT)
 }

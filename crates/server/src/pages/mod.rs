@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module per area, each with its routes.
 
 pub(crate) mod account;
+pub mod demo;
 pub(crate) mod join;
 pub(crate) mod movements;
 pub(crate) mod outreach;
@@ -27,12 +28,14 @@ pub fn routes() -> Router<AppState> {
         .merge(outreach::routes())
         .merge(join::routes())
         .merge(stories::routes())
+        .merge(demo::routes())
 }
 
 /// `GET /`: the movements of the viewer's organization, or an invitation to sign in.
 async fn home(State(state): State<AppState>, viewer: Option<Viewer>) -> Result<Markup, ApiError> {
     let Some(viewer) = viewer else {
         let no_organization = state.store().organizations().await?.is_empty();
+        let demo = !state.config().demo_sign_ins.is_empty();
         return Ok(page(
             "Welcome",
             None,
@@ -42,6 +45,9 @@ async fn home(State(state): State<AppState>, viewer: Option<Viewer>) -> Result<M
                      know, in their own words, and the behaviour travels through the informal \
                      network." }
                 p { a class="button" href="/login" { "Sign in" } }
+                @if demo {
+                    p { "This is the demo: " a href="/demo" { "sign in as the host, an activist,                         a member or the sponsor" } " with one click." }
+                }
                 @if no_organization {
                     p { "No organization is set up yet. " a href="/setup" { "Set one up" } "." }
                 }

@@ -696,6 +696,7 @@ async fn show(State(state): State<AppState>, here: InMovement) -> Result<Markup,
 
 #[derive(Debug, Deserialize)]
 pub struct PrepareForm {
+    #[serde(default)]
     person: i64,
 }
 
@@ -756,6 +757,7 @@ async fn redraft(
 
 #[derive(Debug, Deserialize)]
 pub struct SentForm {
+    #[serde(default)]
     channel: String,
 }
 
@@ -766,6 +768,7 @@ async fn sent(
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<SentForm>,
 ) -> Result<Response, ApiError> {
+    here.require(Need::Activist)?;
     let channel: Channel = form
         .channel
         .parse()

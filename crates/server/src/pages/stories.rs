@@ -611,6 +611,7 @@ async fn publish(
 
 #[derive(Debug, Deserialize)]
 pub struct ReactForm {
+    #[serde(default)]
     reaction: String,
 }
 
@@ -621,6 +622,7 @@ async fn react(
     headers: HeaderMap,
     CsrfForm { form, .. }: CsrfForm<ReactForm>,
 ) -> Result<Response, ApiError> {
+    here.require(Need::Participant)?;
     let reaction: ReactionKind = form
         .reaction
         .parse()
@@ -658,6 +660,7 @@ async fn retell(
 
 #[derive(Debug, Deserialize)]
 pub struct DidItForm {
+    #[serde(default)]
     behaviour: String,
 }
 
@@ -677,6 +680,7 @@ async fn did_it(
 
 #[derive(Debug, Deserialize)]
 pub struct ConfirmForm {
+    #[serde(default)]
     behaviour: String,
 }
 
