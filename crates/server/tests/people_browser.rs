@@ -64,12 +64,7 @@ async fn an_activist_prepares_an_ask_and_its_links_carry_the_right_text() {
         .into_iter()
         .find(|(_, ask)| ask.to == p11)
         .expect("the ask was drafted");
-    let link = format!(
-        "{}/join/{}.{}",
-        Config::default().public_url,
-        app.acme.org.0,
-        ask.token
-    );
+    let link = format!("{}/join/{}", Config::default().public_url, ask.token);
     let body = encode(&format!("{}\n{link}", ask.message));
     assert_eq!(
         browser

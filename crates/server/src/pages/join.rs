@@ -52,10 +52,10 @@ pub(crate) async fn invitation<'s>(
 ) -> Result<Invitation<'s>, ApiError> {
     let (org_id, secret) = auth::split_token(token).ok_or(ApiError::NotFound)?;
     let org = state.store().org(org_id);
-    // Asks keep the secret (`Ask::validate` takes no dots); one stored whole is found too.
-    let found = match org.ask_by_token(secret).await? {
+    // Asks keep the whole `ORG.SECRET`; one stored without its prefix is found too.
+    let found = match org.ask_by_token(token).await? {
         Some(found) => Some(found),
-        None => org.ask_by_token(token).await?,
+        None => org.ask_by_token(secret).await?,
     };
     let (ask_id, ask) = found.ok_or(ApiError::NotFound)?;
     let asker = org.person(ask.from).await?;

@@ -73,8 +73,8 @@ pub(crate) struct Outreach {
 }
 
 /// The personal join link of an ask whose stored token is `token`: `/join/ORG.TOKEN`, so
-/// that the organization routes the lookup. A token stored with its `ORG.` prefix already
-/// (as the demo writes them) is used as it is.
+/// that the organization routes the lookup. Tokens are stored with their `ORG.` prefix; one
+/// stored without it gets it here.
 pub(crate) fn join_link(state: &AppState, org: movement::OrgId, token: &str) -> String {
     let token = match auth::split_token(token) {
         Some((prefix, _)) if prefix == org => token.to_string(),
@@ -86,9 +86,9 @@ pub(crate) fn join_link(state: &AppState, org: movement::OrgId, token: &str) -> 
     )
 }
 
-/// A new ask token (what the store keeps; the link adds the organization).
-pub(crate) fn new_ask_token() -> String {
-    auth::new_secret()
+/// A new ask token, `ORG.SECRET`: what the store keeps and the link carries.
+pub(crate) fn new_ask_token(org: movement::OrgId) -> String {
+    auth::org_token(org, &auth::new_secret())
 }
 
 /// The activist's list, read fresh: colleagues from their own ties, minus people who opted
@@ -224,7 +224,7 @@ pub(crate) async fn prepare_ask(
             to,
             channel: Channel::InPerson,
             message,
-            token: new_ask_token(),
+            token: new_ask_token(here.viewer.org),
             status: AskStatus::Drafted,
             arm: None,
         })
