@@ -25,18 +25,22 @@ pub fn page(title: &str, viewer: Option<&Viewer>, content: Markup) -> Markup {
                 script src=(asset("app.js")) defer {}
             }
             body {
-                a class="skip" href="#main" { "Skip to content" }
-                header class="site" {
+                a class="skip-link" href="#main" { "Skip to content" }
+                header class="site-header" {
+                    a class="brand" href="/" { "Groundswell" }
                     nav aria-label="Main" {
-                        a class="brand" href="/" { "Groundswell" }
-                        @if let Some(viewer) = viewer {
-                            a href="/me" { "Me" }
-                            form method="post" action="/logout" class="inline" {
-                                (csrf_field(&viewer.csrf))
-                                button type="submit" class="link" { "Sign out" }
+                        ul {
+                            @if let Some(viewer) = viewer {
+                                li { a href="/me" { "Me" } }
+                                li {
+                                    form method="post" action="/logout" class="inline" {
+                                        (csrf_field(&viewer.csrf))
+                                        button type="submit" class="link" { "Sign out" }
+                                    }
+                                }
+                            } @else {
+                                li { a href="/login" { "Sign in" } }
                             }
-                        } @else {
-                            a href="/login" { "Sign in" }
                         }
                     }
                 }
