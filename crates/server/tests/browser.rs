@@ -13,7 +13,10 @@ async fn the_home_page_loads_with_its_title_htmx_and_stylesheet_on_a_phone() {
     let browser = Browser::start().await;
     browser.goto("/").await;
 
-    assert_eq!(browser.client.title().await.unwrap(), "Welcome · Groundswell");
+    assert_eq!(
+        browser.client.title().await.unwrap(),
+        "Welcome · Groundswell"
+    );
     assert_eq!(browser.text_of("h1").await, "Groundswell");
     // The window is the phone's width.
     assert_eq!(
