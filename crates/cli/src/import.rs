@@ -60,7 +60,7 @@ pub struct Args {
     db: DbArgs,
 
     /// The organization the files belong to; created if it does not exist.
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", env = "GROUNDSWELL_ORG")]
     org: String,
 
     /// People file (an HR export): the directory's new state.

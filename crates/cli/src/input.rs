@@ -27,7 +27,12 @@ pub struct InputArgs {
     pub ties_format: Option<TiesFormatArg>,
 
     /// Layers whose union is analysed, comma-separated [default: every layer].
-    #[arg(long, value_delimiter = ',', value_name = "LAYER,...")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "LAYER,...",
+        env = "GROUNDSWELL_LAYERS"
+    )]
     pub layers: Vec<String>,
 
     /// Leave out ties from a person to themselves.

@@ -8,6 +8,7 @@
 
 mod analyze;
 mod backup;
+mod config;
 mod database;
 mod forecast;
 mod generate;
@@ -19,12 +20,13 @@ mod recommend;
 mod serve;
 mod simulate;
 
+use std::ffi::OsString;
 use std::fmt;
 use std::io;
 use std::num::NonZeroUsize;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use tracing_subscriber::filter::{EnvFilter, LevelFilter};
 
 #[derive(Parser)]
@@ -33,12 +35,23 @@ use tracing_subscriber::filter::{EnvFilter, LevelFilter};
     version,
     about = "Person-to-person change movements: network analytics and the platform.",
     after_help = "Run `groundswell <COMMAND> --help` for a command's options and examples.\n\
+                  Options come from, in order: the command line; GROUNDSWELL_* variables\n\
+                  ([env: …] in each command's help); the configuration file (--config FILE,\n\
+                  else ./groundswell.toml if present), whose keys are the options' long\n\
+                  names, shared at the top (db, threads, format, layers) or in a table per\n\
+                  command ([serve] bind = \"0.0.0.0:8080\"); then the built-in defaults.\n\
                   Logging: set RUST_LOG (e.g. RUST_LOG=info) to log each step to stderr."
 )]
 struct Cli {
     /// Worker threads for parallel measures [default: one per core].
-    #[arg(long, global = true, value_name = "N")]
+    #[arg(long, global = true, value_name = "N", env = "GROUNDSWELL_THREADS")]
     threads: Option<NonZeroUsize>,
+
+    /// Configuration file (TOML) giving options their defaults [default: ./groundswell.toml
+    /// if it exists; "" reads none].
+    // Read before the rest of the command line: see `config::with_file_defaults`.
+    #[arg(long, global = true, value_name = "FILE", env = config::ENV_VAR)]
+    config: Option<OsString>,
 
     #[command(subcommand)]
     command: Command,
@@ -81,7 +94,13 @@ impl fmt::Display for BadInput {
 impl std::error::Error for BadInput {}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse_args() {
+        Ok(cli) => cli,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            return exit_code(&err);
+        }
+    };
     init_tracing();
     match try_main(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -92,6 +111,20 @@ fn main() -> ExitCode {
             exit_code(&err)
         }
     }
+}
+
+/// The command line, with the configuration file's values as defaults (see [`config`]).
+/// Usage errors, `--help` and `--version` end the program here, as clap does.
+fn parse_args() -> anyhow::Result<Cli> {
+    let args: Vec<OsString> = std::env::args_os().collect();
+    let command = config::with_file_defaults(cli_command(), &args)?;
+    let matches = command.get_matches_from(args);
+    Ok(Cli::from_arg_matches(&matches).unwrap_or_else(|err| err.exit()))
+}
+
+/// The clap command of the whole program, before the configuration file.
+fn cli_command() -> clap::Command {
+    Cli::command()
 }
 
 fn try_main(cli: Cli) -> anyhow::Result<()> {

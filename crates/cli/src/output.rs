@@ -14,7 +14,7 @@ use serde::Serialize;
 #[derive(clap::Args, Debug)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
+    #[arg(long, value_enum, default_value_t = Format::Table, env = "GROUNDSWELL_FORMAT")]
     pub format: Format,
 
     /// Write to this file instead of stdout.

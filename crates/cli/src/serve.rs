@@ -31,7 +31,12 @@ pub struct Args {
     db: DbArgs,
 
     /// Address and port to listen on; port 0 picks a free one.
-    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        default_value = "127.0.0.1:8080",
+        env = "GROUNDSWELL_BIND"
+    )]
     bind: String,
 }
 

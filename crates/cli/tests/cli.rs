@@ -3,6 +3,7 @@
 
 mod analyze;
 mod bad_input;
+mod config;
 mod forecast;
 mod generate;
 mod help;

@@ -2,7 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::util::TestDir;
+use crate::util::{TestDir, stdout};
 
 #[test]
 fn analyze_help_shows_examples_and_output_formats() {
@@ -62,4 +62,47 @@ fn top_level_help_lists_analyze() {
 fn no_command_is_a_usage_error() {
     let dir = TestDir::new();
     dir.run::<&str>(&[]).code(2);
+}
+
+#[test]
+fn every_command_shows_examples() {
+    let dir = TestDir::new();
+    let commands = [
+        "analyze",
+        "simulate",
+        "forecast",
+        "recommend",
+        "generate",
+        "import",
+        "backup",
+        "restore",
+        "serve",
+    ];
+    for command in commands {
+        dir.run(&[command, "--help"]).success().stdout(
+            predicate::str::contains("Examples:")
+                .and(predicate::str::contains(format!("groundswell {command}"))),
+        );
+    }
+    // And no command is missing from the list.
+    let top = stdout(&dir.run(&["--help"]).success());
+    let listed: Vec<&str> = top
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert_eq!(listed, commands);
+}
+
+#[test]
+fn the_top_level_help_explains_where_options_come_from() {
+    let dir = TestDir::new();
+    dir.run(&["--help"]).success().stdout(
+        predicate::str::contains("--config <FILE>")
+            .and(predicate::str::contains("GROUNDSWELL_CONFIG"))
+            .and(predicate::str::contains("./groundswell.toml")),
+    );
 }

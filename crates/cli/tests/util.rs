@@ -10,6 +10,17 @@ use assert_cmd::Command;
 use assert_cmd::assert::{Assert, OutputAssertExt};
 use tempfile::TempDir;
 
+/// The environment variables that set options (`--help` shows them as `[env: …]`).
+pub const OPTION_VARIABLES: [&str; 7] = [
+    "GROUNDSWELL_CONFIG",
+    "GROUNDSWELL_DB",
+    "GROUNDSWELL_THREADS",
+    "GROUNDSWELL_FORMAT",
+    "GROUNDSWELL_LAYERS",
+    "GROUNDSWELL_ORG",
+    "GROUNDSWELL_BIND",
+];
+
 /// A fresh directory for one test; removed when dropped.
 pub struct TestDir {
     dir: TempDir,
@@ -36,10 +47,14 @@ impl TestDir {
         path
     }
 
-    /// `groundswell` in this directory, with logging off whatever the caller's environment.
+    /// `groundswell` in this directory, with logging off and none of the options'
+    /// `GROUNDSWELL_*` variables, whatever the caller's environment.
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_groundswell"));
         cmd.current_dir(self.path()).env_remove("RUST_LOG");
+        for var in OPTION_VARIABLES {
+            cmd.env_remove(var);
+        }
         cmd
     }
 

@@ -99,6 +99,23 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// A viewer known otherwise than by a cookie (just signed in over the API).
+    pub(crate) fn new(
+        org: OrgId,
+        account: Account,
+        person: Person,
+        csrf: String,
+        session_hash: &str,
+    ) -> Viewer {
+        Viewer {
+            org,
+            account,
+            person,
+            csrf,
+            session_hash: session_hash.to_string(),
+        }
+    }
+
     /// Their organization's scoped store handle, writing as their account.
     pub fn org<'s>(&self, state: &'s AppState) -> Org<'s> {
         state.store().org(self.org).acting_as(self.account.id)

@@ -82,7 +82,7 @@ impl ApiError {
 }
 
 /// An RFC 9457 problem document, as serialised in error responses.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: &'static str,

@@ -12,6 +12,7 @@
 //! including unknown paths (404) and wrong methods (405).
 
 pub mod access;
+mod api;
 pub mod assets;
 pub mod auth;
 mod error;
@@ -136,6 +137,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/assets/{name}", get(assets::serve))
         .merge(pages::routes())
+        .merge(api::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state);

@@ -1,6 +1,14 @@
 //! The server, started for real on a loopback port over a real store, and spoken to over
 //! HTTP with reqwest: what a browser or API client sees.
 
+#[path = "support/app.rs"]
+mod app;
+#[path = "support/smtp.rs"]
+mod smtp;
+
+mod accounts;
+mod api;
+
 use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
@@ -194,11 +202,11 @@ async fn home_page_is_html_with_security_headers() {
     );
     assert_security_headers(response.headers());
     let page = response.text().await.unwrap();
-    assert!(page.starts_with("<!doctype html>"));
+    assert!(page.to_ascii_lowercase().starts_with("<!doctype html>"));
     assert!(page.contains(r#"<html lang="en">"#));
     assert!(page.contains(r#"<meta name="viewport""#));
-    assert!(page.contains("<title>Groundswell</title>"));
-    assert!(page.contains(r#"href="/healthz""#));
+    assert!(page.contains("<title>Welcome · Groundswell</title>"));
+    assert!(page.contains(r#"href="/login""#));
     server.stop().await;
 }
 

@@ -12,7 +12,7 @@ use movement::{
 use sqlx::QueryBuilder;
 
 use crate::org::{Org, append_event, append_events, check_actor, in_transaction};
-use crate::{Backend, Error, RowError, now_ms};
+use crate::{Backend, Error, RowError};
 
 /// How many bad rows an import report lists before it only counts them.
 pub const MAX_LISTED: usize = 100;
@@ -255,7 +255,7 @@ impl Org<'_> {
             leaving,
             ..
         } = plan;
-        let now = now_ms();
+        let now = self.now();
         in_transaction!(self, |tx| {
             for chunk in added.chunks(BATCH) {
                 let mut insert = QueryBuilder::new(
@@ -555,7 +555,7 @@ impl Org<'_> {
             "{insert_ties} ON CONFLICT (org_id, source_id, target_id, layer) \
              DO UPDATE SET weight = excluded.weight"
         );
-        let now = now_ms();
+        let now = self.now();
         in_transaction!(self, |tx| {
             // The events are written below without `append_events!`, from the same text as
             // the ties; the actor is checked as it checks it.
@@ -677,7 +677,7 @@ impl Org<'_> {
             rows: csv.rows.len(),
             written: changes.len(),
         };
-        let now = now_ms();
+        let now = self.now();
         in_transaction!(self, |tx| {
             for chunk in changes.chunks(BATCH) {
                 let mut insert = QueryBuilder::new(

@@ -21,6 +21,8 @@ pub struct Org<'s> {
     pub(crate) store: &'s Store,
     pub(crate) id: OrgId,
     pub(crate) actor: Option<AccountId>,
+    /// When writes happen: `None` for the clock, or a fixed instant ([`Org::at`]).
+    pub(crate) at: Option<DateTime<Utc>>,
 }
 
 /// Runs `$body` in one transaction on the store's backend with `$tx` bound to it; on
@@ -104,7 +106,7 @@ pub(crate) use append_events;
 macro_rules! append_event {
     ($org:expr, $tx:ident, $payload:expr) => {{
         let payload: &EventPayload = $payload;
-        append_events!($org, $tx, now_ms(), std::iter::once(payload.clone()));
+        append_events!($org, $tx, $org.now(), std::iter::once(payload.clone()));
     }};
 }
 pub(crate) use append_event;
@@ -136,6 +138,7 @@ impl<'s> Org<'s> {
             store,
             id,
             actor: None,
+            at: None,
         }
     }
 
@@ -150,6 +153,21 @@ impl<'s> Org<'s> {
             actor: Some(account),
             ..self
         }
+    }
+
+    /// The same organization, with writes stamped `at` instead of the clock's time: in their
+    /// rows (`created_at_ms`, `at_ms`, …) and in their events. For history written after the
+    /// fact (imports of past activity, the demo); times are kept to the millisecond.
+    pub fn at(self, at: DateTime<Utc>) -> Org<'s> {
+        Org {
+            at: Some(at),
+            ..self
+        }
+    }
+
+    /// The time a write made now is stamped with, in milliseconds since the Unix epoch.
+    pub(crate) fn now(&self) -> i64 {
+        self.at.map_or_else(now_ms, |at| at.timestamp_millis())
     }
 
     // ----- people -----
@@ -219,7 +237,7 @@ impl<'s> Org<'s> {
                 "UPDATE people SET left_at_ms = $1 \
                  WHERE org_id = $2 AND id = $3 AND left_at_ms IS NULL",
             )
-            .bind(now_ms())
+            .bind(self.now())
             .bind(self.id.0)
             .bind(person.0)
             .execute(&mut *tx)
@@ -333,7 +351,7 @@ impl<'s> Org<'s> {
             .bind(person.0)
             .bind(behaviour.as_str())
             .bind(by.0)
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "adoption confirmation", ""))?;
@@ -381,7 +399,7 @@ impl<'s> Org<'s> {
             .bind(self.id.0)
             .bind(person.0)
             .bind(opt_out.as_str())
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "person", &person.to_string()))?;
@@ -438,7 +456,7 @@ impl<'s> Org<'s> {
             .bind(self.id.0)
             .bind(person.0)
             .bind(&email)
-            .bind(now_ms())
+            .bind(self.now())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "account", &email))?;
@@ -464,7 +482,7 @@ impl<'s> Org<'s> {
             .bind(&behaviours)
             .bind(spec.critical_mass())
             .bind(spec.starts_on().to_string())
-            .bind(now_ms())
+            .bind(self.now())
             .fetch_one(&mut *tx)
             .await?;
             let movement = MovementId(id);
@@ -602,7 +620,7 @@ impl<'s> Org<'s> {
             None => (None, None),
         };
         Ok(in_transaction!(self, |tx| {
-            let now = now_ms();
+            let now = self.now();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO asks (org_id, movement_id, from_id, to_id, channel, message, token, \
                  status, experiment_id, arm, created_at_ms, updated_at_ms) \
@@ -644,7 +662,7 @@ impl<'s> Org<'s> {
                 "UPDATE asks SET status = $1, updated_at_ms = $2 WHERE org_id = $3 AND id = $4",
             )
             .bind(next.as_str())
-            .bind(now_ms())
+            .bind(self.now())
             .bind(self.id.0)
             .bind(ask.0)
             .execute(&mut *tx)
@@ -821,7 +839,7 @@ impl<'s> Org<'s> {
             .bind(&story.text)
             .bind(&behaviours)
             .bind(story.visibility.as_str())
-            .bind(now_ms())
+            .bind(self.now())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
@@ -854,7 +872,7 @@ impl<'s> Org<'s> {
             .bind(story.0)
             .bind(person.0)
             .bind(reaction.as_str())
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
@@ -882,7 +900,7 @@ impl<'s> Org<'s> {
             .bind(story.0)
             .bind(person.0)
             .bind(note.trim())
-            .bind(now_ms())
+            .bind(self.now())
             .execute(&mut *tx)
             .await
             .map_err(|e| Error::refused(e, "row", ""))?;
@@ -919,7 +937,7 @@ impl<'s> Org<'s> {
     /// Queues a background job.
     pub async fn queue_job(&self, task: &str) -> Result<JobId, Error> {
         Ok(in_transaction!(self, |tx| {
-            let now = now_ms();
+            let now = self.now();
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO jobs (org_id, task, status, created_at_ms, updated_at_ms) \
                  VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -959,7 +977,7 @@ impl<'s> Org<'s> {
             )
             .bind(next.as_str())
             .bind(error)
-            .bind(now_ms())
+            .bind(self.now())
             .bind(self.id.0)
             .bind(job.0)
             .execute(&mut *tx)

@@ -3,8 +3,8 @@
 
 use movement::{AskId, AskStatus, Channel, EventPayload, MembershipId, Role};
 
+use crate::Error;
 use crate::org::{Org, append_event, append_events, check_actor, current_status, in_transaction};
-use crate::{Error, now_ms};
 
 impl Org<'_> {
     /// A member takes another role, with their personal mission ("why this mission is
@@ -74,7 +74,7 @@ impl Org<'_> {
             )
             .bind(channel.as_str())
             .bind(&message)
-            .bind(now_ms())
+            .bind(self.now())
             .bind(self.id.0)
             .bind(ask.0)
             .execute(&mut *tx)

@@ -11,7 +11,7 @@ use movement::{
 use crate::org::from_ms;
 use crate::org::{Org, in_transaction};
 use crate::rows::{PERSON_COLUMNS, PersonRow, TieRow};
-use crate::{Bindable, Error, Person, Tie, now_ms};
+use crate::{Bindable, Error, Person, Tie};
 
 /// A published story with what it has gathered.
 #[derive(Clone, Debug, PartialEq)]
@@ -253,7 +253,7 @@ impl Org<'_> {
         );
         let updated = in_transaction!(self, |tx| sqlx::query(&sql)
             .bind(value.clone())
-            .bind(now_ms())
+            .bind(self.now())
             .bind(self.id.0)
             .bind(job.0)
             .execute(&mut *tx)

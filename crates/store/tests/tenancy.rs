@@ -276,6 +276,14 @@ fn writes() -> Vec<Write> {
         write!("acting_as: B's account", Dangling, |org, b, _a| {
             async move { org.acting_as(b.account).queue_job("recommend").await }
         }),
+        write!("at: a past time, B's person", Dangling, |org, b, _a| {
+            let past = Utc::now() - chrono::Duration::days(30);
+            async move {
+                org.at(past)
+                    .react(b.story, b.person("p2"), ReactionKind::Inspired)
+                    .await
+            }
+        }),
         // Imports write their events their own way; the actor is checked all the same.
         write!(
             "acting_as: B's account importing ties",

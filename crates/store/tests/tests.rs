@@ -9,6 +9,7 @@ mod basics;
 mod durability;
 mod imports;
 mod scenario;
+mod timestamps;
 
 mod events;
 mod migrations;

@@ -1,7 +1,7 @@
 //! Server-rendered pages, one module per area, each with its routes.
 
-mod account;
-mod movements;
+pub(crate) mod account;
+pub(crate) mod movements;
 
 use axum::Router;
 use axum::extract::{Request, State};

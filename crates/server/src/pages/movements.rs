@@ -136,7 +136,7 @@ fn form_page(viewer: &Viewer, form: &MovementForm, errors: &FieldErrors) -> Mark
     )
 }
 
-fn require_admin(viewer: &Viewer) -> Result<(), ApiError> {
+pub(crate) fn require_admin(viewer: &Viewer) -> Result<(), ApiError> {
     if viewer.account.is_admin {
         Ok(())
     } else {
