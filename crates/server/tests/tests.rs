@@ -8,6 +8,7 @@ mod smtp;
 
 mod accounts;
 mod api;
+mod host;
 
 use std::net::SocketAddr;
 use std::str::FromStr;

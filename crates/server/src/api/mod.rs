@@ -10,6 +10,7 @@
 //! `utoipa_axum::routes!`; the document is assembled from them, so it cannot drift from
 //! the routes.
 
+mod host;
 mod movements;
 mod session;
 
@@ -39,6 +40,7 @@ use crate::{ApiError, AppState};
     tags(
         (name = "session", description = "Signing in and out"),
         (name = "movements", description = "Movements and memberships"),
+        (name = "host", description = "Hosting: imports, recommended activists, invitations, roles, the dashboard"),
     )
 )]
 struct ApiDoc;
@@ -46,7 +48,12 @@ struct ApiDoc;
 /// The API's routes (under `/api/v1`) and its OpenAPI document.
 pub fn routes() -> Router<AppState> {
     let (router, document) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .nest("/api/v1", session::routes().merge(movements::routes()))
+        .nest(
+            "/api/v1",
+            session::routes()
+                .merge(movements::routes())
+                .merge(host::routes()),
+        )
         .split_for_parts();
     let document = std::sync::Arc::new(document);
     router.route(
@@ -56,6 +63,12 @@ pub fn routes() -> Router<AppState> {
             async move { Json(document.as_ref().clone()) }
         }),
     )
+}
+
+/// Whether `path` is an API route that takes an upload of up to
+/// [`crate::UPLOAD_MAX_BODY_BYTES`].
+pub(crate) fn is_upload(path: &str) -> bool {
+    host::is_upload(path)
 }
 
 /// A signed-in API caller: their session cookie, and on every request that changes

@@ -1,6 +1,8 @@
 //! Server-rendered pages, one module per area, each with its routes.
 
 pub(crate) mod account;
+pub(crate) mod dashboard;
+pub(crate) mod host;
 pub(crate) mod movements;
 
 use axum::Router;
@@ -21,6 +23,8 @@ pub fn routes() -> Router<AppState> {
         .route("/", get(home))
         .merge(account::routes())
         .merge(movements::routes())
+        .merge(host::routes())
+        .merge(dashboard::routes())
 }
 
 /// `GET /`: the movements of the viewer's organization, or an invitation to sign in.
