@@ -294,8 +294,8 @@ pub fn dashboard(inputs: &AnalyticsInputs, movement: MovementId, spec: &Movement
         .iter()
         .map(|(unit, n)| {
             let shown = *n >= MIN_GROUP;
-            let members = unit_count(&mut memberships.iter().map(|m| m.person), *unit);
-            let adopting = unit_count(&mut adopters.iter().copied(), *unit);
+            let members = unit_count(&mut memberships.iter().map(|m| m.person), unit);
+            let adopting = unit_count(&mut adopters.iter().copied(), unit);
             UnitRow {
                 unit: unit.to_string(),
                 people: Shown::of(*n),

@@ -55,14 +55,14 @@ pub(crate) fn is_upload(path: &str) -> bool {
 /// The host's overview: where to go, and the roles form.
 async fn overview(State(state): State<AppState>, here: InMovement) -> Result<Markup, ApiError> {
     here.require(Need::Host)?;
-    Ok(overview_page(
+    overview_page(
         &state,
         &here,
         None,
         &RoleForm::default(),
         &FieldErrors::default(),
     )
-    .await?)
+    .await
 }
 
 async fn overview_page(
