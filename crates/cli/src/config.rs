@@ -331,7 +331,15 @@ table! {
 
 table! {
     /// `[serve]`.
-    Serve { db: String, bind: String }
+    Serve {
+        db: String, bind: String, public_url: String, smtp_host: String, smtp_port: u64,
+        smtp_user: String, mail_from: String,
+    }
+}
+
+table! {
+    /// `[demo]`.
+    Demo { db: String, bind: String, people: u64, seed: u64, public_url: String }
 }
 
 /// The whole file. serde cannot flatten the shared keys into it and still refuse unknown
@@ -352,6 +360,7 @@ struct File {
     backup: Option<Database>,
     restore: Option<Database>,
     serve: Option<Serve>,
+    demo: Option<Demo>,
 }
 
 impl File {
@@ -380,6 +389,7 @@ impl File {
             "backup" => of(&self.backup, Database::settings),
             "restore" => of(&self.restore, Database::settings),
             "serve" => of(&self.serve, Serve::settings),
+            "demo" => of(&self.demo, Demo::settings),
             _ => Vec::new(),
         }
     }

@@ -10,6 +10,7 @@ mod analyze;
 mod backup;
 mod config;
 mod database;
+mod demo;
 mod forecast;
 mod generate;
 mod import;
@@ -78,6 +79,8 @@ enum Command {
     Restore(backup::RestoreArgs),
     /// Run the web platform: pages and the JSON API, until Ctrl-C.
     Serve(serve::Args),
+    /// Try it: a synthetic organization with a living movement, served on this machine.
+    Demo(demo::Args),
 }
 
 /// Bad input from the user that clap could not catch (an unknown layer, a parameter out of
@@ -143,6 +146,7 @@ fn try_main(cli: Cli) -> anyhow::Result<()> {
         Command::Backup(args) => backup::run_backup(&args),
         Command::Restore(args) => backup::run_restore(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Demo(args) => demo::run(&args),
     }
 }
 

@@ -17,9 +17,14 @@ Examples:
   On this machine only, over the default SQLite file ./groundswell.db:
     groundswell serve
 
-  For other machines (put a TLS proxy in front), over PostgreSQL:
+  For other machines, behind a TLS proxy, over PostgreSQL, mailing sign-in links through
+  a submission server (password in GROUNDSWELL_SMTP_PASSWORD):
     GROUNDSWELL_DB=postgres://groundswell@db.internal/groundswell \\
-      groundswell serve --bind 0.0.0.0:8080
+      groundswell serve --bind 0.0.0.0:8080 --public-url https://groundswell.example.org \\
+        --secure-cookies --smtp-host smtp.example.org --smtp-user groundswell \\
+        --mail-from groundswell@example.org
+
+Without --smtp-host, mail (sign-in links) is written to the log instead of sent.
 
 Stop it with Ctrl-C: requests in flight finish first.";
 
@@ -38,6 +43,87 @@ pub struct Args {
         env = "GROUNDSWELL_BIND"
     )]
     bind: String,
+
+    #[command(flatten)]
+    web: WebArgs,
+}
+
+/// How the platform is reached and how it mails: shared by `serve` and `demo`.
+#[derive(clap::Args, Debug)]
+pub struct WebArgs {
+    /// The address people reach the server at, for links in emails; defaults to
+    /// http://ADDR:PORT of --bind.
+    #[arg(long, value_name = "URL", env = "GROUNDSWELL_PUBLIC_URL")]
+    public_url: Option<String>,
+
+    /// Mark cookies Secure: set it when a TLS proxy is in front.
+    #[arg(long, env = "GROUNDSWELL_SECURE_COOKIES")]
+    secure_cookies: bool,
+
+    /// SMTP server for sign-in links; without it mail goes to the log.
+    #[arg(long, value_name = "HOST", env = "GROUNDSWELL_SMTP_HOST")]
+    smtp_host: Option<String>,
+
+    /// SMTP port (587 is submission with STARTTLS).
+    #[arg(
+        long,
+        value_name = "PORT",
+        env = "GROUNDSWELL_SMTP_PORT",
+        default_value_t = 587
+    )]
+    smtp_port: u16,
+
+    /// Send in clear, without STARTTLS: only for a relay on this machine.
+    #[arg(long, env = "GROUNDSWELL_SMTP_NO_TLS")]
+    smtp_no_tls: bool,
+
+    /// SMTP user; the password is read from GROUNDSWELL_SMTP_PASSWORD only.
+    #[arg(long, value_name = "USER", env = "GROUNDSWELL_SMTP_USER")]
+    smtp_user: Option<String>,
+
+    /// The sender of the platform's mail.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        env = "GROUNDSWELL_MAIL_FROM",
+        default_value = "Groundswell <groundswell@localhost>"
+    )]
+    mail_from: String,
+}
+
+impl WebArgs {
+    /// The server's configuration for a listener on `addr`.
+    pub fn config(&self, addr: std::net::SocketAddr) -> server::Config {
+        server::Config {
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{addr}")),
+            secure_cookies: self.secure_cookies,
+            ..server::Config::default()
+        }
+    }
+
+    /// The mailer: SMTP when a host is given, the log otherwise.
+    pub fn mailer(&self) -> anyhow::Result<server::mail::Mailer> {
+        use server::mail::{Credentials, Delivery, MailConfig, Mailer, SmtpServer};
+        let config = match &self.smtp_host {
+            None => MailConfig::log_only(),
+            Some(host) => MailConfig {
+                from: self.mail_from.clone(),
+                delivery: Delivery::Smtp(SmtpServer {
+                    host: host.clone(),
+                    port: self.smtp_port,
+                    starttls: !self.smtp_no_tls,
+                    credentials: self.smtp_user.as_ref().map(|user| Credentials {
+                        user: user.clone(),
+                        password: std::env::var("GROUNDSWELL_SMTP_PASSWORD").unwrap_or_default(),
+                    }),
+                }),
+            },
+        };
+        Mailer::new(config).map_err(|error| crate::BadInput(format!("mail: {error}")).into())
+    }
 }
 
 pub fn run(args: &Args) -> anyhow::Result<()> {
@@ -52,16 +138,37 @@ async fn serve(args: &Args) -> anyhow::Result<()> {
     let store = store::Store::open(&args.db.db)
         .await
         .context("cannot open the database")?;
-    let listener = tokio::net::TcpListener::bind(&args.bind)
+    let listener = listen(&args.bind).await?;
+    let config = args.web.config(listener.local_addr()?);
+    let state = server::AppState::with(store.clone(), config, args.web.mailer()?);
+    serve_until_ctrl_c(listener, state, &[]).await
+}
+
+/// Binds the address, or says why not.
+pub async fn listen(bind: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(bind)
         .await
-        .with_context(|| format!("cannot listen on {}", args.bind))?;
+        .with_context(|| format!("cannot listen on {bind}"))
+}
+
+/// Prints `listening on http://ADDR` (then `notes`, one a line), serves until Ctrl-C, and
+/// closes the store.
+pub async fn serve_until_ctrl_c(
+    listener: tokio::net::TcpListener,
+    state: server::AppState,
+    notes: &[String],
+) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{addr}")?;
+    for note in notes {
+        writeln!(stdout, "{note}")?;
+    }
     stdout.flush()?;
     drop(stdout);
+    let store = state.store().clone();
     tracing::info!(%addr, backend = ?store.backend(), "serving");
-    server::serve(listener, server::AppState::new(store.clone()), ctrl_c()).await?;
+    server::serve(listener, state, ctrl_c()).await?;
     store.close().await;
     Ok(())
 }

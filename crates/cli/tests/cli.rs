@@ -4,6 +4,7 @@
 mod analyze;
 mod bad_input;
 mod config;
+mod demo;
 mod forecast;
 mod generate;
 mod help;

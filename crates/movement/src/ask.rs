@@ -108,7 +108,7 @@ pub struct Ask {
 
 impl Ask {
     /// Refuses asking oneself and tokens too short to be unguessable (at least 16
-    /// characters of `[A-Za-z0-9_-]`: the token is the only key to the personal link).
+    /// characters of `[A-Za-z0-9_.-]`: the token is the only key to the personal link).
     pub fn validate(self) -> Result<Ask, Error> {
         if self.from == self.to {
             return Err(Error::invalid("to", "a person cannot ask themselves"));
@@ -117,7 +117,7 @@ impl Ask {
             && self
                 .token
                 .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
         if !token_ok {
             return Err(Error::invalid("token", "not an unguessable link token"));
         }

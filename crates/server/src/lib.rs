@@ -19,6 +19,7 @@ mod error;
 pub mod html;
 pub mod mail;
 mod pages;
+pub use pages::demo::DemoSignIn;
 pub mod request_id;
 
 use std::future::Future;
@@ -64,6 +65,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Sign-in attempts (password or link requests) allowed per email address per minute.
     pub sign_ins_per_minute: NonZeroU32,
+    /// `groundswell demo`'s one-click sign-ins (for this machine only); none otherwise.
+    pub demo_sign_ins: Vec<pages::demo::DemoSignIn>,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
             sign_ins_per_minute: NonZeroU32::new(5).expect("5 is not 0"),
+            demo_sign_ins: Vec::new(),
         }
     }
 }
@@ -245,7 +249,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, app(state))
+    // The peer's address reaches handlers that need it (the demo's loopback-only sign-in).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -9,6 +9,7 @@ mod smtp;
 mod accounts;
 mod api;
 mod host;
+mod matrix;
 
 use std::net::SocketAddr;
 use std::str::FromStr;

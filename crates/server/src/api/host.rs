@@ -15,6 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::{Body, CallerIn};
+use crate::access::Need;
 use crate::pages::dashboard::aggregates;
 use crate::pages::host::imports::{import, preview, read_upload};
 use crate::pages::host::recommend::{
@@ -89,8 +90,11 @@ async fn job_view(
 async fn start_job(
     State(state): State<AppState>,
     CallerIn(here): CallerIn,
-    Body(request): Body<RecommendRequest>,
+    body: Result<Body<RecommendRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<JobView>), ApiError> {
+    // Rights first: a refused caller learns nothing from the body's errors.
+    here.require(Need::Host)?;
+    let Body(request) = body?;
     let params = RecommendParams {
         k: request.k,
         max_per_unit: request.max_per_unit,
@@ -159,8 +163,10 @@ pub struct InvitationView {
 async fn create_invitation(
     State(state): State<AppState>,
     CallerIn(here): CallerIn,
-    Body(request): Body<InvitationRequest>,
+    body: Result<Body<InvitationRequest>, ApiError>,
 ) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
+    here.require(Need::Host)?;
+    let Body(request) = body?;
     let (id, ask) = invite(
         &state,
         &here,
@@ -205,8 +211,10 @@ pub struct RoleView {
 async fn set_role(
     State(state): State<AppState>,
     CallerIn(here): CallerIn,
-    Body(request): Body<RoleRequest>,
+    body: Result<Body<RoleRequest>, ApiError>,
 ) -> Result<Json<RoleView>, ApiError> {
+    here.require(Need::Host)?;
+    let Body(request) = body?;
     let role: Role = request
         .role
         .parse()
@@ -342,6 +350,7 @@ async fn post_import(
     Query(query): Query<ImportQuery>,
     request: Request,
 ) -> Result<Json<ImportView>, ApiError> {
+    here.require(Need::Host)?;
     let is_multipart = request
         .headers()
         .get(header::CONTENT_TYPE)

@@ -100,7 +100,8 @@ impl FromRequestParts<AppState> for CallerIn {
     }
 }
 
-/// A JSON body; what cannot be read is a 400, 415 or 422 problem naming the field.
+/// A JSON body; what cannot be read is a 400, 415 or 422 problem naming the field. Routes
+/// that check a right first take `Result<Body<T>, ApiError>` and open it after the check.
 pub struct Body<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {

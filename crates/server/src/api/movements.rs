@@ -92,9 +92,11 @@ pub struct NewMovement {
 async fn create(
     State(state): State<AppState>,
     Caller(viewer): Caller,
-    Body(new): Body<NewMovement>,
+    body: Result<Body<NewMovement>, ApiError>,
 ) -> Result<(StatusCode, axum::Json<MovementView>), ApiError> {
+    // Rights first: a refused caller learns nothing from the body's errors.
     require_admin(&viewer)?;
+    let Body(new) = body?;
     let form = MovementForm {
         name: new.name,
         mission: new.mission,

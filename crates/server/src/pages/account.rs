@@ -36,7 +36,7 @@ pub fn routes() -> axum::Router<AppState> {
 }
 
 /// A sign-in form's CSRF token: the cookie's if the browser has one, else a new one.
-fn login_csrf(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+pub(crate) fn login_csrf(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     match jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string()) {
         Some(token) if !token.is_empty() => (jar, token),
         _ => {
@@ -47,7 +47,7 @@ fn login_csrf(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     }
 }
 
-fn check_login_csrf(jar: &CookieJar, sent: &str) -> Result<(), ApiError> {
+pub(crate) fn check_login_csrf(jar: &CookieJar, sent: &str) -> Result<(), ApiError> {
     match jar.get(LOGIN_CSRF_COOKIE) {
         Some(cookie) if !sent.is_empty() && cookie.value() == sent => Ok(()),
         _ => Err(ApiError::Forbidden(

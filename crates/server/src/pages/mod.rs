@@ -2,6 +2,7 @@
 
 pub(crate) mod account;
 pub(crate) mod dashboard;
+pub mod demo;
 pub(crate) mod host;
 pub(crate) mod movements;
 
@@ -25,12 +26,14 @@ pub fn routes() -> Router<AppState> {
         .merge(movements::routes())
         .merge(host::routes())
         .merge(dashboard::routes())
+        .merge(demo::routes())
 }
 
 /// `GET /`: the movements of the viewer's organization, or an invitation to sign in.
 async fn home(State(state): State<AppState>, viewer: Option<Viewer>) -> Result<Markup, ApiError> {
     let Some(viewer) = viewer else {
         let no_organization = state.store().organizations().await?.is_empty();
+        let demo = !state.config().demo_sign_ins.is_empty();
         return Ok(page(
             "Welcome",
             None,
@@ -40,6 +43,9 @@ async fn home(State(state): State<AppState>, viewer: Option<Viewer>) -> Result<M
                      know, in their own words, and the behaviour travels through the informal \
                      network." }
                 p { a class="button" href="/login" { "Sign in" } }
+                @if demo {
+                    p { "This is the demo: " a href="/demo" { "sign in as the host, an activist,                         a member or the sponsor" } " with one click." }
+                }
                 @if no_organization {
                     p { "No organization is set up yet. " a href="/setup" { "Set one up" } "." }
                 }

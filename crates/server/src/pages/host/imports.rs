@@ -312,6 +312,7 @@ fn first_rows(name: &str, bytes: &[u8]) -> Markup {
 
 #[derive(Debug, Deserialize)]
 pub struct ConfirmForm {
+    #[serde(default)]
     token: String,
 }
 

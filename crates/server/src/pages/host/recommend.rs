@@ -688,10 +688,13 @@ fn result_table(here: &InMovement, job: &Job, result: &Recommendation) -> Markup
     }
 }
 
+/// Person ids as the invite buttons send them; read after the rights check.
 #[derive(Debug, Deserialize)]
 pub struct InviteForm {
-    pick: i64,
-    asker: i64,
+    #[serde(default)]
+    pick: String,
+    #[serde(default)]
+    asker: String,
 }
 
 async fn invite_form(
@@ -699,7 +702,15 @@ async fn invite_form(
     here: InMovement,
     CsrfForm { form, .. }: CsrfForm<InviteForm>,
 ) -> Result<Response, ApiError> {
-    let (_, ask) = invite(&state, &here, PersonId(form.pick), PersonId(form.asker)).await?;
+    here.require(Need::Host)?;
+    let id = |text: &str, name: &str| {
+        text.trim()
+            .parse::<i64>()
+            .map(PersonId)
+            .map_err(|_| ApiError::Unprocessable(format!("{name}: a person id.")))
+    };
+    let (pick, asker) = (id(&form.pick, "pick")?, id(&form.asker, "asker")?);
+    let (_, ask) = invite(&state, &here, pick, asker).await?;
     let name = here.viewer.org(&state).person(ask.from).await?.record.name;
     Ok(see_other(&format!(
         "/m/{}/host/recommendations?invited={}",
