@@ -19,6 +19,7 @@ mod ask;
 mod error;
 mod event;
 mod ids;
+pub mod metrics;
 mod movement;
 mod people;
 mod story;

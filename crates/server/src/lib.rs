@@ -35,7 +35,6 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
 
@@ -43,9 +42,14 @@ pub use error::{ApiError, PROBLEM_JSON, Problem};
 pub use request_id::{REQUEST_ID_HEADER, RequestId};
 
 /// The largest request body accepted, 1 MiB: enough for any form or JSON command the
-/// platform takes (imports go through the command line), small enough that a client cannot
-/// tie up memory. Larger bodies are answered 413 before a handler runs.
+/// platform takes, small enough that a client cannot tie up memory. Larger bodies are
+/// answered 413 before a handler runs. The import routes alone take up to
+/// [`UPLOAD_MAX_BODY_BYTES`].
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// The largest body of an import upload (a people file and a ties file together), 20 MiB:
+/// about 200,000 people or 300,000 ties as CSV. Larger networks go through the command line.
+pub const UPLOAD_MAX_BODY_BYTES: usize = 20 * 1024 * 1024;
 
 /// The Content-Security-Policy of every response: scripts, styles, images and frames only
 /// from this origin, no inline scripts or styles.
@@ -85,6 +89,7 @@ pub struct AppState {
     config: Arc<Config>,
     mailer: Arc<mail::Mailer>,
     sign_in_limiter: Arc<KeyedLimiter>,
+    uploads: Arc<pages::host::PendingUploads>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -112,6 +117,7 @@ impl AppState {
             config: Arc::new(config),
             mailer: Arc::new(mailer),
             sign_in_limiter: Arc::new(governor::RateLimiter::keyed(quota)),
+            uploads: Arc::new(pages::host::PendingUploads::default()),
         }
     }
 
@@ -125,6 +131,11 @@ impl AppState {
 
     pub fn mailer(&self) -> &mail::Mailer {
         &self.mailer
+    }
+
+    /// Uploaded import files waiting for their host's confirmation.
+    pub(crate) fn uploads(&self) -> &pages::host::PendingUploads {
+        &self.uploads
     }
 
     /// Counts a sign-in attempt for `email`; refuses once the minute's quota is spent.
@@ -147,7 +158,7 @@ pub fn app(state: AppState) -> Router {
         .with_state(state);
     // `Router::layer` wraps what is already there: the last layer added is the outermost.
     routes
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(limit_body))
         .layer(axum::middleware::from_fn(body_too_large_as_problem))
         .layer(axum::middleware::from_fn(pages::errors_for_browsers))
         .layer(
@@ -182,6 +193,30 @@ pub fn app(state: AppState) -> Router {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))
+}
+
+/// Limits every request body to [`MAX_BODY_BYTES`], and an import upload's to
+/// [`UPLOAD_MAX_BODY_BYTES`] (the routes [`pages::host::is_upload`] names, which also raise
+/// axum's `DefaultBodyLimit` for their extractors). A declared length over the limit is
+/// refused before the handler runs; a body that turns out longer fails as it is read.
+async fn limit_body(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let limit = if pages::host::is_upload(path) || api::is_upload(path) {
+        UPLOAD_MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok())
+        .and_then(|length| length.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// The body limit answers 413 in plain text before any handler runs; clients get the same

@@ -69,7 +69,6 @@ fn routes() -> Vec<Route> {
 
 /// The routes of the areas: hosts, dashboards, outreach, stories.
 fn area_routes() -> Vec<Route> {
-    let _ = (HOSTS, DASHBOARD);
     vec![
         page(Method::GET, "/m/{m}/outreach", ACTIVISTS),
         page(Method::POST, "/m/{m}/outreach/asks", ACTIVISTS),
@@ -92,6 +91,27 @@ fn area_routes() -> Vec<Route> {
             "/api/v1/movements/{m}/adoptions",
             PARTICIPANTS,
         ),
+        page(Method::GET, "/m/{m}/host", HOSTS),
+        page(Method::POST, "/m/{m}/host/roles", HOSTS),
+        page(Method::GET, "/m/{m}/host/import", HOSTS),
+        page(Method::POST, "/m/{m}/host/import", HOSTS),
+        page(Method::POST, "/m/{m}/host/import/confirm", HOSTS),
+        page(Method::GET, "/m/{m}/host/recommendations", HOSTS),
+        page(Method::GET, "/m/{m}/host/recommendations/progress", HOSTS),
+        page(Method::POST, "/m/{m}/host/invite", HOSTS),
+        page(Method::GET, "/m/{m}/dashboard", DASHBOARD),
+        // Starts job 1 (the host is first), which the next two read.
+        api(Method::POST, "/api/v1/movements/{m}/recommendations", HOSTS),
+        api(
+            Method::GET,
+            "/api/v1/movements/{m}/recommendations/latest",
+            HOSTS,
+        ),
+        api(Method::GET, "/api/v1/movements/{m}/jobs/1", HOSTS),
+        api(Method::POST, "/api/v1/movements/{m}/invitations", HOSTS),
+        api(Method::POST, "/api/v1/movements/{m}/roles", HOSTS),
+        api(Method::POST, "/api/v1/movements/{m}/imports", HOSTS),
+        api(Method::GET, "/api/v1/movements/{m}/dashboard", DASHBOARD),
     ]
 }
 

@@ -8,6 +8,7 @@ mod smtp;
 
 mod accounts;
 mod api;
+mod host;
 mod matrix;
 mod outreach;
 mod people_api;

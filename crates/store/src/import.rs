@@ -51,6 +51,35 @@ pub struct ImportSummary {
     pub written: usize,
 }
 
+/// Files uploaded together for [`Org::preview_import`]: a name for the report and the bytes.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportFile<'a> {
+    /// The file's name, as the report names it.
+    pub source_name: &'a str,
+    /// Its content.
+    pub bytes: &'a [u8],
+}
+
+/// What importing a people file and/or a ties file would do, each as its import would
+/// answer: the diff or summary, or the refusal ([`Error::Rejected`]) listing its bad rows.
+#[derive(Debug)]
+pub struct ImportPreview {
+    /// The people file's diff or refusal, if one was given.
+    pub people: Option<Result<PeopleDiff, Error>>,
+    /// The ties file's summary or refusal, if one was given.
+    pub ties: Option<Result<ImportSummary, Error>>,
+}
+
+/// What an import of `people.csv` will write, worked out before the transaction.
+struct PeoplePlan {
+    diff: PeopleDiff,
+    added: Vec<PersonRecord>,
+    changed: Vec<(PersonId, PersonRecord)>,
+    leaving: Vec<PersonId>,
+    /// Every external id in the file, sorted.
+    external_ids: Vec<String>,
+}
+
 /// Bad rows seen so far. Checks run in several passes (a row's own fields, then references
 /// to other rows), so problems arrive out of file order; the report must still list the
 /// *first* [`MAX_LISTED`] by line. Kept in memory: at most twice that many, trimmed to the
@@ -218,6 +247,86 @@ impl Org<'_> {
         source_name: &str,
         reader: impl Read,
     ) -> Result<PeopleDiff, Error> {
+        let plan = self.plan_people(source_name, reader).await?;
+        let PeoplePlan {
+            diff,
+            added,
+            changed,
+            leaving,
+            ..
+        } = plan;
+        let now = self.now();
+        in_transaction!(self, |tx| {
+            for chunk in added.chunks(BATCH) {
+                let mut insert = QueryBuilder::new(
+                    "INSERT INTO people (org_id, external_id, name, email, phone, unit, location, \
+                     grade, manager_external_id, attributes) ",
+                );
+                insert.push_values(chunk, |mut row, r| {
+                    row.push_bind(self.id.0)
+                        .push_bind(&r.external_id)
+                        .push_bind(&r.name)
+                        .push_bind(&r.email)
+                        .push_bind(&r.phone)
+                        .push_bind(&r.unit)
+                        .push_bind(&r.location)
+                        .push_bind(&r.grade)
+                        .push_bind(&r.manager)
+                        .push_bind(attributes_json(r));
+                });
+                insert.push(" RETURNING id, external_id");
+                let ids: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
+                let ids: HashMap<&str, i64> =
+                    ids.iter().map(|(id, ext)| (ext.as_str(), *id)).collect();
+                let events = chunk.iter().map(|record| EventPayload::PersonAdded {
+                    person: PersonId(ids[record.external_id.as_str()]),
+                    record: record.clone(),
+                });
+                append_events!(self, tx, now, events);
+            }
+            for (person, record) in &changed {
+                sqlx::query(
+                    "UPDATE people SET name = $1, email = $2, phone = $3, unit = $4, location = $5, \
+                     grade = $6, manager_external_id = $7, attributes = $8, left_at_ms = NULL \
+                     WHERE org_id = $9 AND id = $10",
+                )
+                .bind(&record.name)
+                .bind(&record.email)
+                .bind(&record.phone)
+                .bind(&record.unit)
+                .bind(&record.location)
+                .bind(&record.grade)
+                .bind(&record.manager)
+                .bind(attributes_json(record))
+                .bind(self.id.0)
+                .bind(person.0)
+                .execute(&mut *tx)
+                .await?;
+                append_event!(
+                    self,
+                    tx,
+                    &EventPayload::PersonChanged {
+                        person: *person,
+                        record: record.clone()
+                    }
+                );
+            }
+            for person in &leaving {
+                sqlx::query("UPDATE people SET left_at_ms = $1 WHERE org_id = $2 AND id = $3")
+                    .bind(now)
+                    .bind(self.id.0)
+                    .bind(person.0)
+                    .execute(&mut *tx)
+                    .await?;
+                append_event!(self, tx, &EventPayload::PersonLeft { person: *person });
+            }
+        });
+        tracing::info!(source_name, ?diff, "people imported");
+        Ok(diff)
+    }
+
+    /// Checks `people.csv` and works out what importing it would change, writing nothing.
+    async fn plan_people(&self, source_name: &str, reader: impl Read) -> Result<PeoplePlan, Error> {
         let mut problems = Problems::default();
         let csv = read_csv(reader, &["id", "name"], &mut problems)?;
         let columns: Vec<Option<usize>> = PEOPLE_COLUMNS.iter().map(|c| csv.column(c)).collect();
@@ -294,75 +403,15 @@ impl Org<'_> {
             .map(|p| p.id)
             .collect();
         (diff.added, diff.changed, diff.left) = (added.len(), changed.len(), leaving.len());
-
-        let now = self.now();
-        in_transaction!(self, |tx| {
-            for chunk in added.chunks(BATCH) {
-                let mut insert = QueryBuilder::new(
-                    "INSERT INTO people (org_id, external_id, name, email, phone, unit, location, \
-                     grade, manager_external_id, attributes) ",
-                );
-                insert.push_values(chunk, |mut row, r| {
-                    row.push_bind(self.id.0)
-                        .push_bind(&r.external_id)
-                        .push_bind(&r.name)
-                        .push_bind(&r.email)
-                        .push_bind(&r.phone)
-                        .push_bind(&r.unit)
-                        .push_bind(&r.location)
-                        .push_bind(&r.grade)
-                        .push_bind(&r.manager)
-                        .push_bind(attributes_json(r));
-                });
-                insert.push(" RETURNING id, external_id");
-                let ids: Vec<(i64, String)> = insert.build_query_as().fetch_all(&mut *tx).await?;
-                let ids: HashMap<&str, i64> =
-                    ids.iter().map(|(id, ext)| (ext.as_str(), *id)).collect();
-                let events = chunk.iter().map(|record| EventPayload::PersonAdded {
-                    person: PersonId(ids[record.external_id.as_str()]),
-                    record: record.clone(),
-                });
-                append_events!(self, tx, now, events);
-            }
-            for (person, record) in &changed {
-                sqlx::query(
-                    "UPDATE people SET name = $1, email = $2, phone = $3, unit = $4, location = $5, \
-                     grade = $6, manager_external_id = $7, attributes = $8, left_at_ms = NULL \
-                     WHERE org_id = $9 AND id = $10",
-                )
-                .bind(&record.name)
-                .bind(&record.email)
-                .bind(&record.phone)
-                .bind(&record.unit)
-                .bind(&record.location)
-                .bind(&record.grade)
-                .bind(&record.manager)
-                .bind(attributes_json(record))
-                .bind(self.id.0)
-                .bind(person.0)
-                .execute(&mut *tx)
-                .await?;
-                append_event!(
-                    self,
-                    tx,
-                    &EventPayload::PersonChanged {
-                        person: *person,
-                        record: record.clone()
-                    }
-                );
-            }
-            for person in &leaving {
-                sqlx::query("UPDATE people SET left_at_ms = $1 WHERE org_id = $2 AND id = $3")
-                    .bind(now)
-                    .bind(self.id.0)
-                    .bind(person.0)
-                    .execute(&mut *tx)
-                    .await?;
-                append_event!(self, tx, &EventPayload::PersonLeft { person: *person });
-            }
-        });
-        tracing::info!(source_name, ?diff, "people imported");
-        Ok(diff)
+        let mut external_ids: Vec<String> = first_line.into_keys().collect();
+        external_ids.sort_unstable();
+        Ok(PeoplePlan {
+            diff,
+            added,
+            changed,
+            leaving,
+            external_ids,
+        })
     }
 
     /// Imports `ties.csv` (`source,target[,layer][,weight]`; layer defaults to the
@@ -374,38 +423,53 @@ impl Org<'_> {
         reader: impl Read,
     ) -> Result<ImportSummary, Error> {
         let mut problems = Problems::default();
-        let csv = read_csv(reader, &["source", "target"], &mut problems)?;
-        let [source, target, layer, weight] =
-            ["source", "target", "layer", "weight"].map(|c| csv.column(c));
-        let rows = csv.rows.iter().filter_map(|(line, row)| {
-            let layer = match cell(row, layer) {
-                "" => engine::io::DEFAULT_LAYER,
-                name => name,
-            };
-            let weight = match cell(row, weight) {
-                "" => Ok(1.0),
-                text => text
-                    .parse::<f64>()
-                    .map_err(|_| format!("{text:?} is not a number")),
-            };
-            match weight {
-                Ok(weight) => Some((
-                    *line,
-                    TieRecord::new(
-                        cell(row, source),
-                        cell(row, target),
-                        engine::Layer::parse(layer),
-                        weight,
-                    ),
-                )),
-                Err(reason) => {
-                    problems.add(*line, Some("weight"), reason);
-                    None
+        let rows = tie_rows(reader, &mut problems)?;
+        self.write_ties(source_name, rows, problems).await
+    }
+
+    /// What importing `people` and then `ties` would do, writing nothing: the same checks,
+    /// the same diff and summary, the same line-numbered refusals as [`Org::import_people`]
+    /// and [`Org::import_ties`]. Ties may name people of the people file who are not in the
+    /// directory yet (they would be, imported first). A file's refusal is its part of the
+    /// preview; only a failure of the database is an error.
+    pub async fn preview_import(
+        &self,
+        people: Option<ImportFile<'_>>,
+        ties: Option<ImportFile<'_>>,
+    ) -> Result<ImportPreview, Error> {
+        let mut known = self.person_ids().await?;
+        let people = match people {
+            None => None,
+            Some(file) => match self.plan_people(file.source_name, file.bytes).await {
+                Ok(plan) => {
+                    // Stand-in ids for people the file adds: never stored, only told apart.
+                    let mut next_new = -1;
+                    for external_id in plan.external_ids {
+                        known.entry(external_id).or_insert_with(|| {
+                            next_new -= 1;
+                            PersonId(next_new)
+                        });
+                    }
+                    Some(Ok(plan.diff))
+                }
+                Err(error @ Error::Rejected { .. }) => Some(Err(error)),
+                Err(other) => return Err(other),
+            },
+        };
+        let ties = match ties {
+            None => None,
+            Some(file) => {
+                let mut problems = Problems::default();
+                let planned = tie_rows(file.bytes, &mut problems)
+                    .and_then(|rows| plan_ties(file.source_name, &rows, problems, &known));
+                match planned {
+                    Ok((summary, _)) => Some(Ok(summary)),
+                    Err(error @ Error::Rejected { .. }) => Some(Err(error)),
+                    Err(other) => return Err(other),
                 }
             }
-        });
-        let rows: Vec<_> = rows.collect();
-        self.write_ties(source_name, rows, problems).await
+        };
+        Ok(ImportPreview { people, ties })
     }
 
     /// Imports ties from a file, by its extension: `.csv` as `ties.csv`; `.graphml`/`.xml`,
@@ -449,51 +513,11 @@ impl Org<'_> {
     async fn write_ties(
         &self,
         source_name: &str,
-        rows: Vec<(u64, Result<TieRecord, movement::Error>)>,
-        mut problems: Problems,
+        rows: Vec<TieRow>,
+        problems: Problems,
     ) -> Result<ImportSummary, Error> {
         let people = self.person_ids().await?;
-        let mut first_line: HashMap<(PersonId, PersonId, String), u64> =
-            HashMap::with_capacity(rows.len());
-        let mut ties = Vec::with_capacity(rows.len());
-        for (line, record) in &rows {
-            let record = match record {
-                Ok(record) => record,
-                Err(error) => {
-                    problems.invalid(*line, error.clone());
-                    continue;
-                }
-            };
-            let end = |field: &str, id: &str, problems: &mut Problems| {
-                let found = people.get(id).copied();
-                if found.is_none() {
-                    problems.add(*line, Some(field), format!("no person with id {id:?}"));
-                }
-                found
-            };
-            let (Some(source), Some(target)) = (
-                end("source", &record.source, &mut problems),
-                end("target", &record.target, &mut problems),
-            ) else {
-                continue;
-            };
-            let layer = record.layer.as_str().to_string();
-            if let Some(first) = first_line.insert((source, target, layer.clone()), *line) {
-                problems.add(*line, None, format!("the same tie as line {first}"));
-                continue;
-            }
-            ties.push(StoredTie {
-                source,
-                target,
-                layer,
-                weight: record.weight,
-            });
-        }
-        problems.verdict(source_name)?;
-        let summary = ImportSummary {
-            rows: rows.len(),
-            written: ties.len(),
-        };
+        let (summary, mut ties) = plan_ties(source_name, &rows, problems, &people)?;
         // In key order, the primary key's B-tree grows at its right edge instead of taking
         // a million random inserts (each a page that falls out of the cache).
         ties.sort_unstable_by(|a, b| {
@@ -694,6 +718,97 @@ impl Org<'_> {
             .map(|(ext, id)| (ext, PersonId(id)))
             .collect())
     }
+}
+
+/// The rows of `ties.csv`, each a tie or why it is not one; a bad weight goes straight to
+/// `problems`.
+fn tie_rows(reader: impl Read, problems: &mut Problems) -> Result<Vec<TieRow>, Error> {
+    let csv = read_csv(reader, &["source", "target"], problems)?;
+    let [source, target, layer, weight] =
+        ["source", "target", "layer", "weight"].map(|c| csv.column(c));
+    let rows = csv.rows.iter().filter_map(|(line, row)| {
+        let layer = match cell(row, layer) {
+            "" => engine::io::DEFAULT_LAYER,
+            name => name,
+        };
+        let weight = match cell(row, weight) {
+            "" => Ok(1.0),
+            text => text
+                .parse::<f64>()
+                .map_err(|_| format!("{text:?} is not a number")),
+        };
+        match weight {
+            Ok(weight) => Some((
+                *line,
+                TieRecord::new(
+                    cell(row, source),
+                    cell(row, target),
+                    engine::Layer::parse(layer),
+                    weight,
+                ),
+            )),
+            Err(reason) => {
+                problems.add(*line, Some("weight"), reason);
+                None
+            }
+        }
+    });
+    Ok(rows.collect())
+}
+
+/// A tie of an import with its line, or why the row is not a tie.
+type TieRow = (u64, Result<TieRecord, movement::Error>);
+
+/// Checks ties against the people they name (`people`: external id → id) and one another,
+/// and returns what an import would write, or the refusal listing every bad row.
+fn plan_ties(
+    source_name: &str,
+    rows: &[TieRow],
+    mut problems: Problems,
+    people: &HashMap<String, PersonId>,
+) -> Result<(ImportSummary, Vec<StoredTie>), Error> {
+    let mut first_line: HashMap<(PersonId, PersonId, String), u64> =
+        HashMap::with_capacity(rows.len());
+    let mut ties = Vec::with_capacity(rows.len());
+    for (line, record) in rows {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                problems.invalid(*line, error.clone());
+                continue;
+            }
+        };
+        let end = |field: &str, id: &str, problems: &mut Problems| {
+            let found = people.get(id).copied();
+            if found.is_none() {
+                problems.add(*line, Some(field), format!("no person with id {id:?}"));
+            }
+            found
+        };
+        let (Some(source), Some(target)) = (
+            end("source", &record.source, &mut problems),
+            end("target", &record.target, &mut problems),
+        ) else {
+            continue;
+        };
+        let layer = record.layer.as_str().to_string();
+        if let Some(first) = first_line.insert((source, target, layer.clone()), *line) {
+            problems.add(*line, None, format!("the same tie as line {first}"));
+            continue;
+        }
+        ties.push(StoredTie {
+            source,
+            target,
+            layer,
+            weight: record.weight,
+        });
+    }
+    problems.verdict(source_name)?;
+    let summary = ImportSummary {
+        rows: rows.len(),
+        written: ties.len(),
+    };
+    Ok((summary, ties))
 }
 
 fn attributes_json(record: &PersonRecord) -> String {

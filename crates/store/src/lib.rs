@@ -39,7 +39,7 @@ use sqlx::sqlite::{
 pub use auth::{Account, Session};
 pub use backup::{BackupError, restore_sqlite, sqlite_file};
 pub use error::{Error, RowError};
-pub use import::{ImportSummary, MAX_LISTED, PeopleDiff};
+pub use import::{ImportFile, ImportPreview, ImportSummary, MAX_LISTED, PeopleDiff};
 pub use org::Org;
 pub use rows::{Person, Tie};
 pub use views::{Job, Story};

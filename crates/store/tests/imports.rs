@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use movement::{AdoptionTime, EventPayload, OptOut, PersonRecord};
-use store::{Error, Org, PeopleDiff, RowError};
+use store::{Error, ImportFile, ImportSummary, Org, PeopleDiff, RowError};
 
 use crate::util::{TestDb, both_backends};
 
@@ -519,3 +519,70 @@ const GEXF: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </graph>
 </gexf>
 "#;
+
+fn file<'a>(source_name: &'a str, bytes: &'a [u8]) -> ImportFile<'a> {
+    ImportFile { source_name, bytes }
+}
+
+both_backends! {
+    async fn a_preview_tells_what_an_import_would_do_and_writes_nothing(db) {
+        let org = db.store.create_organization("Acme").await.unwrap();
+        import_people(&org, &people_csv(3)).await;
+        let before = counts(&db).await;
+        // p3 is missing (would leave), p2 renamed, p4 new; a tie names the new p4.
+        let people = "id,name,email\np1,Person 1,p1@acme.example\np2,Renamed,p2@acme.example\n\
+                      p4,Person 4,p4@acme.example\n";
+        let ties = "source,target,weight\np1,p2,1\np4,p1,2\n";
+        let preview = org
+            .preview_import(Some(file("people.csv", people.as_bytes())), Some(file("ties.csv", ties.as_bytes())))
+            .await
+            .unwrap();
+        let diff = preview.people.unwrap().unwrap();
+        assert_eq!(diff, PeopleDiff { added: 1, changed: 1, left: 1, unchanged: 1 });
+        assert_eq!(preview.ties.unwrap().unwrap(), ImportSummary { rows: 2, written: 2 });
+        assert_eq!(counts(&db).await, before, "a preview writes nothing");
+
+        // The real imports answer what the preview said.
+        assert_eq!(import_people(&org, people).await, diff);
+        let summary = org.import_ties("ties.csv", ties.as_bytes()).await.unwrap();
+        assert_eq!(summary, ImportSummary { rows: 2, written: 2 });
+    }
+}
+
+both_backends! {
+    async fn a_preview_lists_the_bad_rows_by_line_as_the_import_would(db) {
+        let org = db.store.create_organization("Acme").await.unwrap();
+        import_people(&org, &people_csv(2)).await;
+        let before = counts(&db).await;
+        let people = Fixture::new("id,name,email")
+            .good("p1,Ada,ada@acme.example")
+            .bad("p2,Bob,not-an-email", Some("email"), "not an email address")
+            .bad("p3,,c@acme.example", Some("name"), "is empty");
+        // Without a people file, ties can name only the directory's people.
+        let ties = Fixture::new("source,target,weight")
+            .good("p1,p2,1")
+            .bad("p1,p9,1", Some("target"), "no person with id \"p9\"")
+            .bad("p2,p1,heavy", Some("weight"), "is not a number");
+        let preview = org
+            .preview_import(
+                Some(file("people.csv", &people.bytes())),
+                Some(file("ties.csv", &ties.bytes())),
+            )
+            .await
+            .unwrap();
+        let (errors, more) = refused(preview.people.unwrap(), "people.csv");
+        assert_report(&errors, &people.expected());
+        assert_eq!(more, 0);
+        let (errors, _) = refused(preview.ties.unwrap(), "ties.csv");
+        assert_report(&errors, &ties.expected());
+        // The import refuses the same rows.
+        let (real, _) = refused(org.import_people("people.csv", &people.bytes()[..]).await, "people.csv");
+        assert_report(&real, &people.expected());
+        assert_eq!(counts(&db).await, before, "nothing may be written");
+
+        // One file alone is previewed alone.
+        let preview = org.preview_import(None, Some(file("ties.csv", b"source,target\np2,p1\n"))).await.unwrap();
+        assert!(preview.people.is_none());
+        assert_eq!(preview.ties.unwrap().unwrap(), ImportSummary { rows: 1, written: 1 });
+    }
+}

@@ -19,7 +19,7 @@ use movement::{
     Membership, OptOut, PersonRecord, ReactionKind, Recruitment, Role, StoryKind, StorySpec,
     Visibility,
 };
-use store::{Error, Org};
+use store::{Error, ImportFile, Org};
 
 use crate::scenario::{self, Scenario, populate};
 use crate::util::both_backends;
@@ -432,6 +432,37 @@ fn writes() -> Vec<Write> {
             let csv = format!("source,target\np1,{}\n", b.own_person);
             org.import_ties("ties.csv", std::io::Cursor::new(csv))
         }),
+        // A preview writes nothing, and resolves ids as the imports do.
+        write!("preview_import: the ids both have", Done, |org, _b, _a| {
+            async move {
+                let people = ImportFile {
+                    source_name: "people.csv",
+                    bytes: scenario::PEOPLE_CSV.as_bytes(),
+                };
+                let ties = ImportFile {
+                    source_name: "ties.csv",
+                    bytes: b"source,target\np3,p1\n",
+                };
+                let preview = org.preview_import(Some(people), Some(ties)).await?;
+                preview.people.expect("people previewed")?;
+                preview.ties.expect("ties previewed").map(drop)
+            }
+        }),
+        write!(
+            "preview_import: someone only B has",
+            Rejected,
+            |org, b, _a| {
+                async move {
+                    let csv = format!("source,target\np1,{}\n", b.own_person);
+                    let ties = ImportFile {
+                        source_name: "ties.csv",
+                        bytes: csv.as_bytes(),
+                    };
+                    let preview = org.preview_import(None, Some(ties)).await?;
+                    preview.ties.expect("ties previewed").map(drop)
+                }
+            }
+        ),
         write!(
             "import_ties_file: the ids both have",
             Done,

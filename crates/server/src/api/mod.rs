@@ -10,6 +10,7 @@
 //! `utoipa_axum::routes!`; the document is assembled from them, so it cannot drift from
 //! the routes.
 
+mod host;
 mod movements;
 mod outreach;
 mod session;
@@ -43,6 +44,7 @@ use crate::{ApiError, AppState};
         (name = "movements", description = "Movements and memberships"),
         (name = "outreach", description = "Outreach lists, asks, conversations, join links"),
         (name = "stories", description = "Stories, reactions, retells, I did it"),
+        (name = "host", description = "Hosting: imports, recommended activists, invitations, roles, the dashboard"),
     )
 )]
 struct ApiDoc;
@@ -55,7 +57,8 @@ pub fn routes() -> Router<AppState> {
             session::routes()
                 .merge(movements::routes())
                 .merge(outreach::routes())
-                .merge(stories::routes()),
+                .merge(stories::routes())
+                .merge(host::routes()),
         )
         .split_for_parts();
     let document = std::sync::Arc::new(document);
@@ -66,6 +69,12 @@ pub fn routes() -> Router<AppState> {
             async move { Json(document.as_ref().clone()) }
         }),
     )
+}
+
+/// Whether `path` is an API route that takes an upload of up to
+/// [`crate::UPLOAD_MAX_BODY_BYTES`].
+pub(crate) fn is_upload(path: &str) -> bool {
+    host::is_upload(path)
 }
 
 /// A signed-in API caller: their session cookie, and on every request that changes

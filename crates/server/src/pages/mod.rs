@@ -1,8 +1,10 @@
 //! Server-rendered pages, one module per area, each with its routes.
 
 pub(crate) mod account;
+pub(crate) mod dashboard;
 pub mod demo;
 pub(crate) mod join;
+pub(crate) mod host;
 pub(crate) mod movements;
 pub(crate) mod outreach;
 pub(crate) mod stories;
@@ -28,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .merge(outreach::routes())
         .merge(join::routes())
         .merge(stories::routes())
+        .merge(host::routes())
+        .merge(dashboard::routes())
         .merge(demo::routes())
 }
 
