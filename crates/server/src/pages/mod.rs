@@ -3,8 +3,8 @@
 pub(crate) mod account;
 pub(crate) mod dashboard;
 pub mod demo;
-pub(crate) mod join;
 pub(crate) mod host;
+pub(crate) mod join;
 pub(crate) mod movements;
 pub(crate) mod outreach;
 pub(crate) mod stories;
