@@ -7,6 +7,7 @@ mod app;
 #[path = "support/browser.rs"]
 mod browser;
 
+mod host_browser;
 mod people_browser;
 
 use browser::{Browser, Window};
