@@ -6,7 +6,7 @@ use std::num::NonZeroU32;
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use server::mail::{Delivery, MailConfig, Mailer, SmtpServer};
+use server::mail::{MailConfig, Mailer};
 use server::{AppState, Config};
 
 use crate::app::{Client, PASSWORD, TestApp, Who, csrf_in};
@@ -166,21 +166,8 @@ async fn sign_in_attempts_are_limited_per_email() {
 #[tokio::test]
 async fn an_emailed_link_signs_in_once() {
     let sink = SmtpSink::start();
-    let (host, port) = (sink.addr.ip().to_string(), sink.addr.port());
-    let app = TestApp::start_with(move |store| {
-        let mailer = Mailer::new(MailConfig {
-            from: "Groundswell <groundswell@example.org>".into(),
-            delivery: Delivery::Smtp(SmtpServer {
-                host,
-                port,
-                starttls: false,
-                credentials: None,
-            }),
-        })
-        .unwrap();
-        AppState::with(store, Config::default(), mailer)
-    })
-    .await;
+    let mailer = sink.mailer();
+    let app = TestApp::start_with(|store| AppState::with(store, Config::default(), mailer)).await;
     let client = app.anonymous();
     let token = csrf_in(&client.get_html("/login").await).unwrap();
     let email = app.acme.email(Who::Activist);

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use movement::{Ask, AskId, AskStatus, Channel, OptOut, PersonId, Recruitment, Role};
 use reqwest::StatusCode;
-use server::mail::{Delivery, MailConfig, Mailer, SmtpServer};
 use server::{AppState, Config};
 
 use crate::app::{Client, TestApp, Who, csrf_in};
@@ -330,27 +329,11 @@ async fn a_host_drafted_ask_is_on_the_activists_list_and_conversations_are_logge
     app.stop().await;
 }
 
-fn smtp_app_state(sink: &SmtpSink) -> impl FnOnce(store::Store) -> AppState + use<> {
-    let (host, port) = (sink.addr.ip().to_string(), sink.addr.port());
-    move |store| {
-        let mailer = Mailer::new(MailConfig {
-            from: "Groundswell <groundswell@example.org>".into(),
-            delivery: Delivery::Smtp(SmtpServer {
-                host,
-                port,
-                starttls: false,
-                credentials: None,
-            }),
-        })
-        .unwrap();
-        AppState::with(store, Config::default(), mailer)
-    }
-}
-
 #[tokio::test]
 async fn joining_by_link_needs_no_account_is_attributed_and_signs_in() {
     let sink = SmtpSink::start();
-    let app = TestApp::start_with(smtp_app_state(&sink)).await;
+    let app =
+        TestApp::start_with(|store| AppState::with(store, Config::default(), sink.mailer())).await;
     let activist = app.client(Who::Activist).await;
     let p11 = app.acme.person("p11");
     let (id, ask) = prepare(&app, &activist, p11).await;

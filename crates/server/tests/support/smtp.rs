@@ -107,6 +107,21 @@ impl SmtpSink {
     }
 
     /// Every message received so far, oldest first.
+    /// A mailer that hands its messages to this sink (in clear: it is on loopback).
+    pub fn mailer(&self) -> server::mail::Mailer {
+        use server::mail::{Delivery, MailConfig, Mailer, SmtpServer};
+        Mailer::new(MailConfig {
+            from: "Groundswell <groundswell@example.org>".into(),
+            delivery: Delivery::Smtp(SmtpServer {
+                host: self.addr.ip().to_string(),
+                port: self.addr.port(),
+                starttls: false,
+                credentials: None,
+            }),
+        })
+        .expect("a mailer for the sink")
+    }
+
     pub fn messages(&self) -> Vec<ReceivedMail> {
         self.inbox.lock().unwrap().clone()
     }
