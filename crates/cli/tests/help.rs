@@ -77,6 +77,7 @@ fn every_command_shows_examples() {
         "backup",
         "restore",
         "serve",
+        "demo",
     ];
     for command in commands {
         dir.run(&[command, "--help"]).success().stdout(
