@@ -159,6 +159,7 @@ pub async fn serve_until_ctrl_c(
     notes: &[String],
 ) -> anyhow::Result<()> {
     let addr = listener.local_addr()?;
+    let shutdown = ctrl_c();
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "listening on http://{addr}")?;
     for note in notes {
@@ -168,17 +169,42 @@ pub async fn serve_until_ctrl_c(
     drop(stdout);
     let store = state.store().clone();
     tracing::info!(%addr, backend = ?store.backend(), "serving");
-    server::serve(listener, state, ctrl_c()).await?;
+    server::serve(listener, state, shutdown).await?;
     store.close().await;
     Ok(())
 }
 
-/// Completes at the first Ctrl-C (SIGINT). If the signal cannot be watched the server keeps
+/// A future that completes at the first Ctrl-C (SIGINT). The handler is installed here,
+/// before the caller announces the server, so a Ctrl-C that follows the announcement at once
+/// is never lost (nor kills the process). If the signal cannot be watched the server keeps
 /// running — stopping at once would be worse — and can still be killed.
-async fn ctrl_c() {
-    if let Err(error) = tokio::signal::ctrl_c().await {
-        tracing::error!(%error, "cannot watch for Ctrl-C; stop the server with a kill");
-        std::future::pending::<()>().await;
+fn ctrl_c() -> impl std::future::Future<Output = ()> + Send + 'static {
+    #[cfg(unix)]
+    let watched = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt());
+    async move {
+        #[cfg(unix)]
+        let received = match watched {
+            Ok(mut interrupt) => interrupt
+                .recv()
+                .await
+                .map(drop)
+                .ok_or("the signal stream ended"),
+            Err(error) => {
+                tracing::error!(%error, "cannot watch for Ctrl-C; stop the server with a kill");
+                std::future::pending::<Result<(), &str>>().await
+            }
+        };
+        #[cfg(not(unix))]
+        let received = tokio::signal::ctrl_c()
+            .await
+            .map_err(|_| "cannot watch for Ctrl-C");
+        if let Err(error) = received {
+            tracing::error!(
+                error,
+                "Ctrl-C is no longer watched; stop the server with a kill"
+            );
+            std::future::pending::<()>().await;
+        }
+        tracing::info!("Ctrl-C: shutting down after the requests in flight");
     }
-    tracing::info!("Ctrl-C: shutting down after the requests in flight");
 }
