@@ -120,6 +120,14 @@ impl From<store::Error> for ApiError {
     }
 }
 
+/// A value the domain refuses (a role, channel or reaction that is not one): 422, saying
+/// which and why.
+impl From<movement::Error> for ApiError {
+    fn from(error: movement::Error) -> ApiError {
+        ApiError::Unprocessable(error.to_string())
+    }
+}
+
 /// A JSON body axum could not read becomes the matching problem, so JSON routes can take
 /// `Result<Json<T>, JsonRejection>` and answer with `?`.
 impl From<JsonRejection> for ApiError {

@@ -215,10 +215,7 @@ async fn set_role(
 ) -> Result<Json<RoleView>, ApiError> {
     here.require(Need::Host)?;
     let Body(request) = body?;
-    let role: Role = request
-        .role
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let role: Role = request.role.parse()?;
     let name = give_role(&state, &here, &request.person, role).await?;
     Ok(Json(RoleView {
         name,

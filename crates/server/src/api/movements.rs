@@ -144,10 +144,7 @@ async fn join(
     CallerIn(here): CallerIn,
     Body(joining): Body<Joining>,
 ) -> Result<(StatusCode, axum::Json<MovementView>), ApiError> {
-    let role: Role = joining
-        .role
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let role: Role = joining.role.parse()?;
     join_as(&state, &here, role, &joining.personal_mission).await?;
     let here = InMovement::load(&state, here.viewer, here.id.0).await?;
     Ok((

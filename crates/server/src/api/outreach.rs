@@ -188,10 +188,7 @@ async fn mark_sent(
     Body(sent): Body<Sent>,
 ) -> Result<Json<AskOut>, ApiError> {
     here.require(Need::Activist)?;
-    let channel: Channel = sent
-        .channel
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let channel: Channel = sent.channel.parse()?;
     let view = ops::mark_sent(&state, &here, AskId(ids.1), channel).await?;
     Ok(Json(ask_out(&here, &view)))
 }

@@ -149,10 +149,7 @@ async fn react(
     Body(reaction): Body<Reaction>,
 ) -> Result<Json<StoryOut>, ApiError> {
     here.require(Need::Participant)?;
-    let kind: ReactionKind = reaction
-        .reaction
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let kind: ReactionKind = reaction.reaction.parse()?;
     let story = ops::react_to(&state, &here, StoryId(ids.1), kind).await?;
     Ok(Json(story_out(&story)))
 }

@@ -315,10 +315,7 @@ async fn join(
     here: InMovement,
     CsrfForm { form, .. }: CsrfForm<JoinForm>,
 ) -> Result<Response, ApiError> {
-    let role: Role = form
-        .role
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let role: Role = form.role.parse()?;
     join_as(&state, &here, role, &form.personal_mission).await?;
     let to = if role == Role::Activist {
         format!("/m/{}/outreach", here.id)

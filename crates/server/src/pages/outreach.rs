@@ -769,10 +769,7 @@ async fn sent(
     CsrfForm { form, .. }: CsrfForm<SentForm>,
 ) -> Result<Response, ApiError> {
     here.require(Need::Activist)?;
-    let channel: Channel = form
-        .channel
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let channel: Channel = form.channel.parse()?;
     let view = mark_sent(&state, &here, AskId(ask), channel).await?;
     if is_htmx(&headers) {
         return Ok(ask_card(&here, &view, &FieldErrors::default()).into_response());

@@ -623,10 +623,7 @@ async fn react(
     CsrfForm { form, .. }: CsrfForm<ReactForm>,
 ) -> Result<Response, ApiError> {
     here.require(Need::Participant)?;
-    let reaction: ReactionKind = form
-        .reaction
-        .parse()
-        .map_err(|e: movement::Error| ApiError::Unprocessable(e.to_string()))?;
+    let reaction: ReactionKind = form.reaction.parse()?;
     let story = react_to(&state, &here, StoryId(story), reaction).await?;
     if is_htmx(&headers) {
         return Ok(reactions(&here, &story).into_response());
